@@ -1,0 +1,15 @@
+"""chainnet: neural networks from scratch in numpy, the way R users know them.
+
+    from chainnet import NeuralNetwork, datasets
+    net = NeuralNetwork("Species ~ .", data=datasets.load_iris(), hidden=5)
+    net.train(9999, trace=1000, learn_rate=1e-4).accuracy()
+"""
+
+from . import datasets, optim, schedules
+from .errors import (ArgumentError, ArgumentTypeError, ChainnetError, DataError, DivergedError, FormulaError,
+                     NewLevelError, TaskError)
+from .network import NeuralNetwork
+
+__version__ = "0.1.0"
+__all__ = ["NeuralNetwork", "datasets", "optim", "schedules", "ChainnetError", "FormulaError", "DataError",
+           "NewLevelError", "ArgumentError", "ArgumentTypeError", "DivergedError", "TaskError", "__version__"]

@@ -1,0 +1,86 @@
+"""Argument checks at the boundary: each returns the clean value or raises with a message that says the fix."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .errors import ArgumentError, ArgumentTypeError
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def hidden_units(hidden) -> tuple[int, ...]:
+    """``5`` -> (5,); ``[10, 5]`` -> (10, 5); ``0`` or ``[]`` -> () (no hidden layer)."""
+    if _is_int(hidden):
+        if hidden < 0:
+            raise ArgumentError(f"hidden must be >= 0 units (0: no hidden layer), got {hidden}")
+        return (int(hidden),) if hidden else ()
+    if isinstance(hidden, (list, tuple)):
+        for h in hidden:
+            if not _is_int(h):
+                raise ArgumentTypeError(f"hidden layer sizes must be integers, got {h!r} in {list(hidden)}")
+            if h < 1:
+                raise ArgumentError(f"each hidden layer needs at least 1 unit, got {h} in {list(hidden)}; "
+                                    "use hidden=[] for no hidden layer")
+        return tuple(int(h) for h in hidden)
+    raise ArgumentTypeError(f"hidden must be an integer or a list of integers, got {hidden!r}")
+
+
+def dtype(value) -> type:
+    name = np.dtype(value).name if not isinstance(value, str) else value
+    if name not in DTYPES:
+        raise ArgumentError(f"dtype must be one of {sorted(DTYPES)}, got {value!r}")
+    return DTYPES[name]
+
+
+def non_negative(name: str, value) -> float:
+    if not (_is_real(value) and math.isfinite(value) and value >= 0):
+        raise ArgumentError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def learn_rate(value) -> float:
+    if not (_is_real(value) and math.isfinite(value) and value > 0):
+        raise ArgumentError(f"learn_rate must be a positive finite number such as 0.01, got {value!r}")
+    return float(value)
+
+
+def positive_int(name: str, value) -> int:
+    if not _is_int(value):
+        raise ArgumentTypeError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ArgumentError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def non_negative_int(name: str, value) -> int:
+    if not _is_int(value) or value < 0:
+        raise ArgumentError(f"{name} must be an integer >= 0 (0: off), got {value!r}")
+    return int(value)
+
+
+def dropout(rate, layers: int) -> tuple[float, ...]:
+    """One rate for every hidden layer, or one per layer; each in [0, 1)."""
+    rates = list(rate) if isinstance(rate, (list, tuple)) else [rate] * layers
+    if len(rates) != layers:
+        raise ArgumentError(f"dropout needs one rate per hidden layer ({layers}), got {list(rate)}")
+    for p in rates:
+        if not (_is_real(p) and 0 <= p < 1):
+            raise ArgumentError(f"dropout rates must be in [0, 1), got {p!r}")
+    return tuple(float(p) for p in rates)
+
+
+def seed(value) -> None:
+    if value is not None and not _is_int(value):
+        raise ArgumentTypeError(f"seed must be an integer or None, got {value!r}")

@@ -1,0 +1,365 @@
+"""Formula + data frame -> design matrix ``X`` and response ``Y``; new data -> ``X``.
+
+The only module that imports formulaic. A :class:`Design` is an immutable value, like R's ``terms`` object: it
+keeps the formula, the formulaic spec of the predictors (categorical encodings, ``scale()`` parameters), the
+levels of every categorical predictor and the classes of the response, and rebuilds ``X`` for new rows.
+
+What formulaic does not do and this module does (see ``shared/notes/formulaic.md``): back-quote R's dotted names,
+name a missing column, drop incomplete rows *before* ``scale()`` learns its parameters, refuse infinite values,
+refuse category levels never seen in training, and refuse a text column that arrives as numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from formulaic import model_matrix
+from formulaic.errors import FormulaicError
+
+from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
+
+TASKS = ("classification", "regression")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m|[⧛⧚]")
+
+
+# ---------------------------------------------------------------------------------------------- formula text
+def quote_names(formula: str, columns) -> str:
+    """Back-quote the column names that are not Python identifiers (``Sepal.Length`` -> ```Sepal.Length```).
+
+    R users write dotted names bare anywhere; formulaic needs back-quotes inside calls like ``scale()``.
+    Longest names first, and text already inside back-quotes is left alone.
+    """
+    odd = sorted((c for c in map(str, columns) if not c.isidentifier()), key=len, reverse=True)
+    for name in odd:
+        pattern = re.compile(r"(?<![\w.`])" + re.escape(name) + r"(?![\w.`])")
+        parts = formula.split("`")  # even parts are outside back-quotes
+        parts[::2] = [pattern.sub(f"`{name}`", p) for p in parts[::2]]
+        formula = "`".join(parts)
+    return formula
+
+
+def split_formula(formula: str) -> tuple[str, str]:
+    """``"y ~ x + z"`` -> ``("y", "x + z")``; a clear error when there is no response or no predictors."""
+    if not isinstance(formula, str):
+        raise ArgumentTypeError(
+            f"formula must be a string such as 'Species ~ .', got {type(formula).__name__}")
+    outside = formula.split("`")[::2]
+    if sum(p.count("~") for p in outside) != 1:
+        raise FormulaError(
+            f"formula {formula!r} needs exactly one '~' with the response on its left, "
+            "e.g. 'Species ~ .' or 'y ~ x1 + x2'")
+    lhs, rhs = formula.split("~", 1) if "~" in outside[0] else _split_quoted(formula)
+    if not lhs.strip():
+        raise FormulaError(
+            f"formula {formula!r} has no response: write it on the left of '~', e.g. 'Species ~ .'")
+    if not rhs.strip():
+        raise FormulaError(
+            f"formula {formula!r} has no predictors: write them on the right of '~', e.g. 'y ~ x' or 'y ~ .'")
+    return lhs.strip(), rhs.strip()
+
+
+def _split_quoted(formula: str) -> tuple[str, str]:
+    parts = formula.split("`")
+    for i in range(0, len(parts), 2):
+        if "~" in parts[i]:
+            left, right = parts[i].split("~", 1)
+            return "`".join(parts[:i] + [left]), "`".join([right] + parts[i + 1:])
+    raise AssertionError("unreachable: split_formula counted one '~'")
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``name`` appears in ``text`` as a whole token (bare or back-quoted)."""
+    if f"`{name}`" in text:
+        return True
+    return re.search(r"(?<![\w.`])" + re.escape(name) + r"(?![\w.`])", _unquoted(text)) is not None
+
+
+def _unquoted(text: str) -> str:
+    return " ".join(text.split("`")[::2])
+
+
+def referenced_columns(lhs: str, rhs: str, columns) -> tuple[list[str], list[str]]:
+    """The data columns the response and the predictors use; ``.`` stands for every column not in the response.
+
+    formulaic's ``required_variables`` splits dotted names and cannot see through ``.``, so the terms are
+    read here as R's ``all.vars()`` would: a column counts when its name appears as a whole token.
+    """
+    columns = [str(c) for c in columns]
+    response = [c for c in columns if _mentions(lhs, c)]
+    dot = re.search(r"(?<![\w.`])\.(?![\w.`])", _unquoted(rhs)) is not None
+    predictors = [c for c in columns if c not in response and (dot or _mentions(rhs, c))]
+    return response, predictors
+
+
+def _in_call_C(rhs: str, name: str) -> bool:
+    return re.search(r"\bC\(\s*`?" + re.escape(name) + r"`?\s*[,)]", rhs) is not None
+
+
+# ---------------------------------------------------------------------------------------------- column kinds
+def is_categorical(series: pd.Series) -> bool:
+    """Categorical, string, object or bool columns hold classes; numbers do not."""
+    return (isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(series)
+            or pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series))
+
+
+def levels_of(series: pd.Series) -> list:
+    """Levels in R's order: a categorical's own categories (those present), else the sorted unique values."""
+    present = pd.unique(series.dropna())
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return [c for c in series.cat.categories if c in set(present)]
+    try:
+        return sorted(present.tolist())
+    except TypeError:  # mixed types: keep the order of appearance
+        return list(present)
+
+
+def _close(name: str, options) -> str:
+    match = difflib.get_close_matches(name, [str(o) for o in options], n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _plain(message: str) -> str:
+    return _ANSI.sub("", message).strip()
+
+
+# ---------------------------------------------------------------------------------------------- the design
+@dataclass(frozen=True)
+class Design:
+    """The formula's recipe: enough to rebuild ``X`` for new rows exactly as for the training rows.
+
+    ``columns`` are the design-matrix columns (``Intercept`` first when the formula has one); ``levels`` maps
+    each categorical predictor to its training levels; ``classes`` are the response's levels (classification)
+    and ``targets`` the response's column names (regression).
+    """
+
+    formula: str
+    response: str | None
+    predictors: tuple[str, ...]
+    columns: tuple[str, ...]
+    levels: Mapping[str, tuple]
+    numeric: tuple[str, ...]
+    task: str
+    classes: tuple | None
+    targets: tuple[str, ...]
+    spec: Any = field(repr=False, compare=False)
+    context: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Design({self.formula!r}, task={self.task!r}, columns={len(self.columns)})"
+
+    @property
+    def intercept(self) -> int | None:
+        """Index of the ``Intercept`` column in ``X``, or ``None`` when the formula removed it."""
+        return self.columns.index("Intercept") if "Intercept" in self.columns else None
+
+    # ------------------------------------------------------------------------------------------ training data
+    @classmethod
+    def build(cls, formula: str, data, task: str | None = None, context: Mapping | None = None):
+        """Parse ``formula`` against ``data``: returns ``(design, X, Y, rows)``.
+
+        ``X`` is float64 (n, D) and C-contiguous; ``Y`` is a pandas Categorical (classification) or a float
+        array (n,) or (n, k) (regression); ``rows`` are the labels of the data rows kept (complete cases).
+        """
+        _check_frame(data, "data")
+        if task is not None and task not in TASKS:
+            raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
+        lhs, rhs = split_formula(formula)
+        if "Intercept" in map(str, data.columns):
+            raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
+                            "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
+        quoted = quote_names(formula, data.columns)
+        qlhs, qrhs = split_formula(quoted)
+        response, predictors = referenced_columns(qlhs, qrhs, data.columns)
+        response_col = _plain_response(qlhs, data.columns)
+        if response_col is None and not response:
+            raise FormulaError(f"the response {lhs!r} of formula {formula!r} is not a column of the data"
+                               f"{_close(lhs.strip('`'), data.columns)}; columns are {list(map(str, data.columns))}")
+        used = [c for c in map(str, data.columns) if c in set(response) | set(predictors)]
+        frame = _complete_rows(data, used, formula)
+        for col in predictors:
+            _check_finite_column(frame[col], col)
+        context = dict(context or {})
+        mm = _materialize(quoted, frame, formula, context)
+        X = _as_float_matrix(mm.rhs, formula)
+        kept = frame.index[np.asarray(mm.rhs.index)]
+        task, Y, classes, targets = _response(mm.lhs, frame.iloc[np.asarray(mm.rhs.index)] if response_col else None,
+                                              response_col, qlhs, task, formula)
+        levels = {c: tuple(levels_of(frame[c])) for c in predictors
+                  if is_categorical(frame[c]) or _in_call_C(qrhs, c)}
+        numeric = tuple(c for c in predictors if c not in levels)
+        design = cls(formula=formula, response=response_col, predictors=tuple(predictors),
+                     columns=tuple(map(str, mm.rhs.columns)), levels=levels, numeric=numeric, task=task,
+                     classes=classes, targets=targets, spec=mm.rhs.model_spec, context=context)
+        return design, X, Y, kept
+
+    # ------------------------------------------------------------------------------------------ new data
+    def matrix(self, newdata) -> tuple[np.ndarray, np.ndarray]:
+        """Rebuild ``X`` for ``newdata``: returns ``(X, complete)``.
+
+        ``complete`` is a boolean mask over the rows of ``newdata``; ``X`` has one row per complete row.
+        Rows with a missing predictor are left out here so that the caller can predict NA for them.
+        """
+        _check_frame(newdata, "newdata")
+        missing = [c for c in self.predictors if c not in newdata.columns]
+        if missing:
+            raise DataError(f"newdata lacks the predictor column(s) {missing} that formula {self.formula!r} "
+                            f"uses{_close(missing[0], newdata.columns)}; add them to the data frame")
+        frame = newdata[list(self.predictors)]
+        complete = frame.notna().all(axis=1).to_numpy()
+        frame = frame[complete].reset_index(drop=True)
+        self._check_columns(frame)
+        if len(frame) == 0:
+            return np.empty((0, len(self.columns))), complete
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mm = self.spec.get_model_matrix(frame, context=self.context)
+        except FormulaicError as exc:
+            raise DataError(f"formula {self.formula!r} could not be applied to newdata: "
+                            f"{_plain(str(exc))}") from exc
+        return _as_float_matrix(mm, self.formula), complete
+
+    def response_values(self, newdata) -> pd.Series:
+        """The response column of ``newdata`` (to score predictions), checked against the training classes."""
+        _check_frame(newdata, "newdata")
+        if self.response is None or self.response not in newdata.columns:
+            raise DataError(f"newdata has no response column {self.response or self.formula!r}; "
+                            "scoring needs the true values next to the predictors")
+        values = newdata[self.response]
+        if self.task == "classification":
+            new = set(pd.unique(values.dropna())) - set(self.classes)
+            if new:
+                raise NewLevelError(f"response {self.response!r} in newdata has level(s) {sorted(map(str, new))} "
+                                    f"never seen in training; the classes are {list(self.classes)}")
+        return values
+
+    def _check_columns(self, frame: pd.DataFrame) -> None:
+        for col in self.predictors:
+            s = frame[col]
+            if col in self.levels:
+                if not is_categorical(s) and col in self.text_columns():
+                    raise DataError(f"column {col!r} held text in training but numbers in newdata: "
+                                    f"convert it back, e.g. newdata[{col!r}].astype(str)")
+                new = [v for v in pd.unique(s) if v not in set(self.levels[col])]
+                if new:
+                    raise NewLevelError(
+                        f"column {col!r} in newdata has level(s) {new[:5]} never seen in training; known levels "
+                        f"are {list(self.levels[col])}. Map them to a known level or drop those rows.")
+            else:
+                if is_categorical(s) and not pd.api.types.is_bool_dtype(s):
+                    raise DataError(f"column {col!r} was numeric in training but holds text in newdata: "
+                                    f"convert it, e.g. pd.to_numeric(newdata[{col!r}])")
+                _check_finite_column(s, col)
+
+    def text_columns(self) -> set:
+        """Categorical predictors whose training column was text (not ``C()`` of a number)."""
+        return {c for c, lv in self.levels.items() if lv and isinstance(lv[0], str)}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _check_frame(data, name: str) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ArgumentTypeError(f"{name} must be a pandas DataFrame, got {type(data).__name__}; "
+                                f"wrap it, e.g. pd.DataFrame({name})")
+    if len(data) == 0:
+        raise DataError(f"{name} has no rows")
+
+
+def _plain_response(lhs: str, columns) -> str | None:
+    """The response column when the left side is a bare column name or ``C(column)``."""
+    name = lhs.strip()
+    call = re.fullmatch(r"C\((.*)\)", name)
+    if call:
+        name = call.group(1).strip()
+    name = name.strip("`")
+    return name if name in set(map(str, columns)) else None
+
+
+def _complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> pd.DataFrame:
+    """Drop the rows with a missing value in a column the formula uses (R's ``na.omit`` over the model frame),
+    before formulaic fits ``scale()``/``center()``; the index is reset so formulaic's row labels are positions."""
+    frame = data[used] if used else data
+    keep = frame.notna().all(axis=1).to_numpy()
+    if not keep.any():
+        raise DataError(f"no rows left after dropping rows with missing values in the columns {used} "
+                        f"that formula {formula!r} uses")
+    out = data.loc[keep].copy() if used else data.copy()
+    out.index = data.index[keep]
+    return out
+
+
+def _check_finite_column(series: pd.Series, col: str) -> None:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isinf(values)
+        if bad.any():
+            raise DataError(f"column {col!r} holds {int(bad.sum())} infinite value(s) (first at row "
+                            f"{series.index[bad][0]!r}); replace or drop them")
+
+
+def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mapping):
+    positional = frame.reset_index(drop=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model_matrix(quoted, positional, context=context)
+    except FormulaicError as exc:
+        message = _plain(str(exc))
+        name = re.search(r"NameError: `?([^`]+?)`? is not present", message)
+        if name:
+            raise FormulaError(
+                f"formula {formula!r} uses {name.group(1)!r}, which is neither a column of the data"
+                f"{_close(name.group(1), frame.columns)} nor a variable in scope; columns are "
+                f"{list(map(str, frame.columns))}") from exc
+        raise FormulaError(f"formula {formula!r} could not be used: {message}") from exc
+    except (NameError, SyntaxError, TypeError, ValueError) as exc:
+        raise FormulaError(f"formula {formula!r} could not be evaluated: {exc}") from exc
+
+
+def _as_float_matrix(matrix, formula: str) -> np.ndarray:
+    X = np.ascontiguousarray(matrix.to_numpy(dtype=np.float64))
+    if X.shape[1] == 0:
+        raise FormulaError(f"formula {formula!r} gives no predictor columns: add a predictor or an intercept")
+    bad = ~np.isfinite(X).all(axis=0)
+    if bad.any():
+        col = str(matrix.columns[int(np.argmax(bad))])
+        raise DataError(f"design column {col!r} of formula {formula!r} has infinite or NaN values "
+                        "(e.g. np.log of zero): transform or filter the data first")
+    return X
+
+
+def _response(lhs_matrix, frame, column, qlhs, task, formula):
+    """Returns ``(task, Y, classes, targets)``."""
+    if column is not None:
+        series = frame[column]
+        categorical = is_categorical(series) or qlhs.strip().startswith("C(")
+        task = task or ("classification" if categorical else "regression")
+        if task == "classification":
+            classes = tuple(levels_of(series))
+            if len(classes) < 2:
+                raise DataError(f"response {column!r} has one class only ({classes[0]!r}): classification "
+                                "needs at least two; check the data or the rows dropped for missing values")
+            return task, pd.Categorical(series.to_numpy(), categories=classes), classes, (column,)
+        if categorical:
+            raise DataError(f"response {column!r} holds classes, so task='regression' cannot use it; "
+                            "drop task= to classify, or give a numeric response")
+        Y = series.to_numpy(dtype=np.float64)
+        _check_finite_response(Y, column)
+        return task, Y, None, (column,)
+    if task == "classification":
+        raise DataError(f"the response {qlhs!r} is an expression; classification needs a column, e.g. 'C(y) ~ x'")
+    Y = np.ascontiguousarray(lhs_matrix.to_numpy(dtype=np.float64))
+    targets = tuple(map(str, lhs_matrix.columns))
+    _check_finite_response(Y, qlhs)
+    return "regression", (Y[:, 0] if Y.shape[1] == 1 else Y), None, targets
+
+
+def _check_finite_response(Y: np.ndarray, name: str) -> None:
+    if not np.isfinite(Y).all():
+        raise DataError(f"response {name!r} has infinite values; replace or drop them")

@@ -1,0 +1,36 @@
+"""chainnet's exceptions: each is a ValueError or TypeError, so ``except ValueError`` catches bad input.
+
+Every message names what was received and says how to fix it.
+"""
+
+
+class ChainnetError(Exception):
+    """Base class of every error chainnet raises on purpose."""
+
+
+class FormulaError(ChainnetError, ValueError):
+    """The formula cannot be parsed, has no response, or names something that is not there."""
+
+
+class DataError(ChainnetError, ValueError):
+    """The data cannot be used: empty, missing a column, infinite values, a one-class response ..."""
+
+
+class NewLevelError(DataError):
+    """New data holds a category level that the training data never had."""
+
+
+class ArgumentError(ChainnetError, ValueError):
+    """An argument has a value outside what it accepts (``hidden=-1``, ``learn_rate=0`` ...)."""
+
+
+class ArgumentTypeError(ChainnetError, TypeError):
+    """An argument has the wrong type (``data`` not a DataFrame, ``hidden=2.5`` ...)."""
+
+
+class DivergedError(ChainnetError, ValueError):
+    """Training produced an infinite or NaN loss; the weights are left at their last finite values."""
+
+
+class TaskError(ChainnetError, ValueError):
+    """The call does not fit the network's task (``accuracy()`` on a regression network ...)."""

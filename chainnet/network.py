@@ -1,0 +1,329 @@
+"""``NeuralNetwork``: the R6 class of the seed, in Python. State is public; verbs that change it return ``self``.
+
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=5)
+    net.train(9999, trace=1000, learn_rate=1e-4).accuracy()
+    net.feedforward().backpropagate(1e-4)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import numpy as np
+import pandas as pd
+
+from . import checks, training
+from .activations import get_activation
+from .design import Design
+from .errors import ArgumentError, ArgumentTypeError, DataError, TaskError
+from .initializers import INITIALIZERS, resolve_init
+from .losses import loss_for
+from .propagation import backward, forward
+
+_W_NAME = re.compile(r"W([1-9][0-9]*)")
+
+
+class NeuralNetwork:
+    """A feed-forward network fitted by a formula to a data frame, trained by gradient descent.
+
+    Parameters
+    ----------
+    formula : str        ``"Species ~ ."``; R's dotted names work bare: ``"y ~ scale(Sepal.Width)"``.
+    data : DataFrame     the training data; terms may also use the caller's variables.
+    hidden : int or list hidden units per layer; ``0``/``[]``: no hidden layer (linear/logistic/multinomial).
+    activation : str     hidden-layer activation, a name in ``chainnet.activations.ACTIVATIONS``.
+    task : str           ``"classification"``/``"regression"``; inferred from the response when ``None``.
+    init : str           ``"auto"`` (r6 for sigmoid, glorot otherwise), ``"r6"``, ``"glorot"``, ``"he"``.
+    seed : int           seeds the one generator everything random draws from.
+    decay : float        L2 penalty ``decay·Σw²`` over every weight except the bias rows.
+    dropout : float/list inverted-dropout rate for all hidden layers, or one per layer (training only).
+    standardize : bool   centre and scale the numeric columns of ``X`` by the training mean and sd.
+    dtype : str          ``"float64"`` (default) or ``"float32"`` for ``X`` and the weights.
+
+    Fields (public and live, as in R6): ``X`` (n, D) design matrix with its intercept column; ``Y`` response;
+    ``W1`` (D, H1); ``W2`` (H1 + 1, ·) with the bias in row 0, and so on; ``weights`` the list of them;
+    ``output`` (n, K) from the last ``feedforward()``.
+    """
+
+    def __init__(self, formula, data, hidden=5, *, activation="sigmoid", task=None, init="auto", seed=None,
+                 decay=0.0, dropout=0.0, standardize=False, dtype="float64"):
+        hidden = checks.hidden_units(hidden)
+        act = get_activation(activation)
+        init = resolve_init(init, act.name)
+        self.dtype = checks.dtype(dtype)
+        self.decay = checks.non_negative("decay", decay)
+        self.dropout = checks.dropout(dropout, len(hidden))
+        checks.seed(seed)
+        context = _caller_context()
+        design, X, Y, rows = Design.build(formula, data, task, context)
+        self.design, self.rows = design, rows
+        self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
+        self._act, self._loss = act, loss_for(design.task, len(design.classes or ()))
+        self.center, self.scale = _standardization(X, design.columns) if standardize else (None, None)
+        self.standardize = bool(standardize)
+        self._X = self._prepare(X)
+        self.Y = Y
+        self.rng = np.random.default_rng(seed)
+        self.weights = self._initial_weights()
+        self.output, self._cache, self._cache_weights = None, None, None
+        self.optimizer, self.iteration, self._history = None, 0, []
+
+    # ------------------------------------------------------------------------------------------ fields
+    formula = property(lambda self: self.design.formula, doc="The formula, as given.")
+    task = property(lambda self: self.design.task, doc="'classification' or 'regression'.")
+    classes = property(lambda self: list(self.design.classes or []), doc="The response's levels.")
+
+    @property
+    def X(self) -> np.ndarray:
+        """Design matrix (n, D), intercept column included (R6: ``model.matrix``)."""
+        return self._X
+
+    @X.setter
+    def X(self, value):
+        X = np.ascontiguousarray(value, dtype=self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.weights[0].shape[0] or not np.isfinite(X).all():
+            raise DataError(f"X must be a finite 2-D array with {self.weights[0].shape[0]} columns "
+                            f"({list(self.design.columns)}), got shape {X.shape}")
+        self._X, self._cache = X, None
+
+    @property
+    def Y(self):
+        """Response: a pandas Categorical (classification) or a float array (regression)."""
+        return self._Y
+
+    @Y.setter
+    def Y(self, value):
+        self._T, self._Y = training.targets(value, self.design, self.dtype)
+        self._cache = None
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Units per layer, input (design columns less the intercept) to output."""
+        inputs = len(self.design.columns) - (self.design.intercept is not None)
+        return [inputs, *self.hidden, self._T.shape[1]]
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per training iteration across chained ``train()`` calls."""
+        return training.history_frame(self._history, self.task)
+
+    def __getattr__(self, name):
+        if _W_NAME.fullmatch(name) and "weights" in self.__dict__:
+            i = int(name[1:]) - 1
+            return self.weights[i] if i < len(self.weights) else None
+        raise AttributeError(f"'NeuralNetwork' object has no attribute {name!r}")
+
+    def __setattr__(self, name, value):
+        if _W_NAME.fullmatch(name):
+            i = int(name[1:]) - 1
+            if i >= len(self.weights) or np.shape(value) != self.weights[i].shape:
+                raise ArgumentError(f"{name} must keep its shape {getattr(self.weights[i], 'shape', None)}"
+                                    if i < len(self.weights) else f"this network has no {name}")
+            self.weights[i] = np.ascontiguousarray(value, dtype=self.dtype)
+            return
+        super().__setattr__(name, value)
+
+    # ------------------------------------------------------------------------------------------ verbs (chain)
+    def feedforward(self) -> "NeuralNetwork":
+        """Forward pass over ``X`` at the current weights; stores ``output`` (n, K). Returns self."""
+        self._cache = forward(self._X, self.weights, self._act, self._loss)
+        self._cache_weights = [W.copy() for W in self.weights]
+        self.output = self._cache.output
+        return self
+
+    def backpropagate(self, lr=0.01) -> "NeuralNetwork":
+        """One gradient-descent step ``W ← W - lr·g``, g = ``gradients()``. Returns self.
+
+        Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
+        Deterministic: dropout applies only inside ``train()``.
+        """
+        lr = checks.learn_rate(lr)
+        for W, g in zip(self.weights, self.gradients()):
+            W -= lr * g
+        return self
+
+    def train(self, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, *, optimizer=None,
+              batch_size=None, shuffle=True, validation=None, patience=None, schedule=None,
+              progress=False) -> "NeuralNetwork":
+        """Repeat forward and backward passes ``iterations`` times (one iteration = one pass over the rows).
+
+        Stops early when the iteration's loss falls below ``tolerance``; every ``trace`` iterations prints
+        ``Iteration i  Loss L  Accuracy A`` (regression: RMSE) on stderr. ``optimizer``: ``"gd"`` (default,
+        the R6 loop), ``"momentum"``, ``"nesterov"``, ``"rmsprop"``, ``"adam"`` or an object from
+        ``chainnet.optim``. ``batch_size``: rows per update (``None``: all). ``validation``: a fraction of the
+        rows (stratified) or a DataFrame; with ``patience=k`` stops after k iterations without a better
+        validation loss, and the best weights are restored. ``schedule``: ``"step"``, ``"exponential"``,
+        ``"cosine"``, a schedule object or a callable ``iteration -> factor`` on ``learn_rate``.
+        Calling ``train`` again continues where it stopped. Returns self.
+        """
+        plan = training.plan(self, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle,
+                             validation, patience, schedule, progress)
+        training.run(self, plan)
+        return self
+
+    # ------------------------------------------------------------------------------------------ queries
+    def compute_loss(self, newdata=None) -> float:
+        """The objective ``backpropagate`` descends, at the current weights: summed negative log-likelihood
+        (classification) or summed squared error (regression), plus ``decay·Σw²``; on ``newdata``: without
+        the penalty, over its complete rows."""
+        if newdata is not None:
+            X, T = self._scored(newdata)
+            return self._loss.loss(forward(X, self.weights, self._act, self._loss).Z, T)
+        return self._objective(self._current_cache(), self._T)
+
+    def gradients(self) -> list:
+        """d compute_loss() / dW for every weight matrix, at the current weights (list shaped like ``weights``)."""
+        return self._gradients(self._current_cache(), self._T)
+
+    def predict(self, newdata=None):
+        """Labels (classification) or values (regression) as a Series indexed like ``newdata``.
+
+        ``newdata`` is encoded with the training formula's spec; rows with a missing predictor get a missing
+        prediction. Default: the training rows. A multi-column regression gives a DataFrame.
+        """
+        out, index = self._outputs(newdata)
+        if self.task == "regression":
+            frame = pd.DataFrame(out, index=index, columns=list(self.design.targets))
+            return frame.iloc[:, 0] if out.shape[1] == 1 else frame
+        codes = training.class_codes(out)
+        labels = pd.Categorical.from_codes(np.where(np.isnan(out[:, 0]), -1, codes), categories=self.classes)
+        return pd.Series(labels, index=index, name=self.design.response)
+
+    def predict_proba(self, newdata=None) -> pd.DataFrame:
+        """Class probabilities, one column per class (binary: both), indexed like ``newdata``."""
+        self._require("classification", "predict_proba", "predict")
+        out, index = self._outputs(newdata)
+        if out.shape[1] == 1:
+            out = np.hstack([1.0 - out, out])
+        return pd.DataFrame(out, index=index, columns=self.classes)
+
+    def accuracy(self, newdata=None) -> float:
+        """Share of rows classified correctly: training rows, or ``newdata`` holding the response."""
+        self._require("classification", "accuracy", "rmse() or r2()")
+        if newdata is None:
+            return float(np.mean(training.class_codes(self._predict_X(self._X)) == self._Y.codes))
+        truth = self.design.response_values(newdata)
+        pred = self.predict(newdata)
+        ok = truth.notna().to_numpy() & pred.notna().to_numpy()
+        return float(np.mean(pred.to_numpy()[ok].astype(object) == truth.to_numpy()[ok].astype(object)))
+
+    def rmse(self, newdata=None) -> float:
+        """Root mean squared error over every response column: √(Σ(ŷ - y)² / (n·k))."""
+        R = self._residuals(newdata)
+        return float(np.sqrt(np.mean(R * R)))
+
+    def r2(self, newdata=None) -> float:
+        """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns."""
+        R, T = self._residuals(newdata, with_truth=True)
+        return float(1.0 - np.sum(R * R) / np.sum((T - T.mean(axis=0)) ** 2))
+
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.layer_sizes))
+        loss = f"{self.compute_loss():.6g}" if self.iteration else "untrained"
+        return (f"<NeuralNetwork {self.formula!r}: {self.task} {sizes} {self.activation}, "
+                f"{self.iteration} iterations, loss {loss}>")
+
+    # ------------------------------------------------------------------------------------------ internals
+    def _prepare(self, X: np.ndarray) -> np.ndarray:
+        """Standardize (when asked) and cast a design matrix built by ``design``."""
+        if self.center is not None:
+            X = (X - self.center) / self.scale
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def _initial_weights(self) -> list:
+        sizes, init = [len(self.design.columns), *self.hidden, self._T.shape[1]], INITIALIZERS[self.init]
+        weights = []
+        for l in range(len(sizes) - 1):
+            rows = sizes[l] + (l > 0)  # later layers carry a bias row 0
+            weights.append(init(self.rng, (rows, sizes[l + 1]), self._bias_row(l)).astype(self.dtype))
+        if self.task == "regression" and self.init != "r6" and self._bias_row(len(sizes) - 2) is not None:
+            weights[-1][self._bias_row(len(sizes) - 2)] = self._T.mean(axis=0)  # start at the mean response
+        return weights
+
+    def _bias_row(self, layer: int):
+        return self.design.intercept if layer == 0 else 0
+
+    def _current_cache(self):
+        """The stored forward pass if it was made at the current weights and X, else a fresh one."""
+        c, saved = self._cache, self._cache_weights
+        if (c is None or c.X is not self._X or saved is None or len(saved) != len(self.weights)
+                or not all(np.array_equal(a, b) for a, b in zip(saved, self.weights))):
+            self.feedforward()
+        return self._cache
+
+    def _penalty(self) -> float:
+        if not self.decay:
+            return 0.0
+        total = sum(float(np.vdot(W, W)) for W in self.weights)
+        total -= sum(float(np.vdot(W[r], W[r])) for l, W in enumerate(self.weights)
+                     if (r := self._bias_row(l)) is not None)
+        return self.decay * total
+
+    def _objective(self, cache, T, share: float = 1.0) -> float:
+        """Loss of a forward pass plus ``share`` of the decay penalty (a batch carries its share of it)."""
+        return self._loss.loss(cache.Z, T) + share * self._penalty()
+
+    def _gradients(self, cache, T, share: float = 1.0) -> list:
+        grads = backward(cache, self._loss.delta(cache.output, T), self.weights, self._act)
+        if self.decay:
+            for l, (g, W) in enumerate(zip(grads, self.weights)):
+                g += (2.0 * self.decay * share) * W                  # d(decay·Σw²)/dW = 2·decay·W
+                if (r := self._bias_row(l)) is not None:
+                    g[r] -= (2.0 * self.decay * share) * W[r]        # bias rows are not penalised
+        return grads
+
+    def _predict_X(self, X: np.ndarray) -> np.ndarray:
+        return forward(X, self.weights, self._act, self._loss).output
+
+    def _design_matrix(self, newdata):
+        X, complete = self.design.matrix(newdata)
+        return self._prepare(X), complete
+
+    def _outputs(self, newdata):
+        """Outputs (rows, K) aligned with ``newdata``'s index, NaN where a predictor is missing."""
+        if newdata is None:
+            return self._predict_X(self._X), self.rows
+        X, complete = self._design_matrix(newdata)
+        out = np.full((len(newdata), self._T.shape[1]), np.nan)
+        if len(X):
+            out[complete] = self._predict_X(X)
+        return out, newdata.index
+
+    def _scored(self, newdata):
+        """(X, T) for the rows of ``newdata`` with complete predictors and response."""
+        truth = self.design.response_values(newdata)
+        X, complete = self._design_matrix(newdata)
+        has_truth = truth.notna().to_numpy()
+        keep = has_truth[complete]
+        T, _ = training.targets(truth[complete & has_truth], self.design, self.dtype)
+        return X[keep], T
+
+    def _residuals(self, newdata, with_truth=False):
+        self._require("regression", "rmse/r2", "accuracy()")
+        if newdata is None:
+            X, T = self._X, self._T
+        else:
+            X, T = self._scored(newdata)
+        R = self._predict_X(X) - T
+        return (R, T) if with_truth else R
+
+    def _require(self, task, what, instead):
+        if self.task != task:
+            raise TaskError(f"{what} is for {task} networks; this one does {self.task}: use {instead}")
+
+
+def _caller_context() -> dict:
+    """The variables of the code that called the constructor, for the formula's terms (as R's environment)."""
+    frame = sys._getframe(2)
+    return {**frame.f_globals, **frame.f_locals}
+
+
+def _standardization(X: np.ndarray, columns) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sd (R's ``scale``, n - 1) of each numeric design column; intercept and dummy columns
+    (formulaic names them ``name[level]``) get centre 0 and scale 1."""
+    numeric = np.array([c != "Intercept" and "[" not in c for c in columns])
+    center = np.where(numeric, X.mean(axis=0), 0.0)
+    sd = X.std(axis=0, ddof=1) if len(X) > 1 else np.ones(X.shape[1])
+    scale = np.where(numeric & (sd > 0), sd, 1.0)
+    return center, scale

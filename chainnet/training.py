@@ -1,0 +1,281 @@
+"""The training loop behind ``NeuralNetwork.train``: plan (check every argument first), then run iterations.
+
+One iteration is one pass over the training rows, in minibatches or whole. Its ``loss`` and ``accuracy`` come
+from its own forward passes, before their updates (as R6's trace and Keras report them), so no extra pass
+over the data is made. A summed loss means a batch of b rows moves the weights by about b/n of a full-batch
+step of the same ``learn_rate``: with minibatches, choose ``learn_rate`` per batch (e.g. 1e-3 / batch_size for
+plain gradient descent; adaptive optimizers such as Adam and RMSprop are scale-free and need no change).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import checks
+from .errors import ArgumentError, ArgumentTypeError, DivergedError
+from .optimizers import GD, get_optimizer
+from .propagation import forward
+from .schedules import get_schedule
+
+
+# ---------------------------------------------------------------------------------------------- targets
+def targets(values, design, dtype) -> tuple[np.ndarray, Any]:
+    """Response -> (T, Y): T (n, K) float targets, Y the public response (Categorical or float array).
+
+    Binary: T = 1 for the second class (one sigmoid unit, as R's glm); 3+ classes: one-hot; regression: values.
+    """
+    if design.task == "classification":
+        Y = pd.Categorical(np.asarray(values, dtype=object), categories=list(design.classes))
+        if (Y.codes < 0).any():
+            bad = pd.unique(np.asarray(values, dtype=object)[Y.codes < 0])
+            raise ArgumentError(f"Y holds {list(bad)[:5]}, which are not classes {list(design.classes)}")
+        K = len(design.classes)
+        T = (Y.codes == 1)[:, None] if K == 2 else np.eye(K, dtype=bool)[Y.codes]
+        return np.ascontiguousarray(T, dtype=dtype), Y
+    Y = np.asarray(values, dtype=np.float64)
+    T = Y[:, None] if Y.ndim == 1 else Y
+    return np.ascontiguousarray(T, dtype=dtype), Y
+
+
+def class_codes(output: np.ndarray) -> np.ndarray:
+    """Predicted class index per row: P(second class) > 0.5 for one sigmoid unit, else the argmax."""
+    return (output[:, 0] > 0.5).astype(np.intp) if output.shape[1] == 1 else output.argmax(axis=1)
+
+
+def _score(output: np.ndarray, T: np.ndarray, task: str) -> float:
+    """Correct predictions (classification) or squared error (regression), summed over rows."""
+    if task == "regression":
+        R = output - T
+        return float(np.vdot(R, R))
+    truth = T[:, 0].astype(np.intp) if T.shape[1] == 1 else T.argmax(axis=1)
+    return float(np.count_nonzero(class_codes(output) == truth))
+
+
+def _metric(total: float, n: int, k: int, task: str) -> float:
+    return total / n if task == "classification" else math.sqrt(total / (n * k))
+
+
+# ---------------------------------------------------------------------------------------------- the plan
+@dataclass
+class Plan:
+    """Everything one ``train()`` call needs, checked before the model is touched."""
+
+    iterations: int
+    learn_rate: float
+    tolerance: float
+    trace: int
+    optimizer: Any
+    batch_size: int | None
+    shuffle: bool
+    X: np.ndarray
+    T: np.ndarray
+    X_val: np.ndarray | None
+    T_val: np.ndarray | None
+    patience: int | None
+    schedule: Any
+    progress: bool
+
+
+def plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
+         patience, schedule, progress) -> Plan:
+    iterations = checks.positive_int("iterations", iterations)
+    learn_rate = checks.learn_rate(learn_rate)
+    tolerance = checks.non_negative("tolerance", tolerance)
+    trace = checks.non_negative_int("trace", trace)
+    opt = _optimizer(net, optimizer)
+    schedule = get_schedule(schedule)
+    if not isinstance(shuffle, bool):
+        raise ArgumentTypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if patience is not None:
+        patience = checks.positive_int("patience", patience)
+        if validation is None:
+            raise ArgumentError("patience needs validation data to watch: pass validation=0.2 or a DataFrame")
+    X, T, X_val, T_val = _split(net, validation)
+    if batch_size is not None:
+        batch_size = checks.positive_int("batch_size", batch_size)
+        if batch_size > len(X):
+            raise ArgumentError(f"batch_size={batch_size} is larger than the {len(X)} training rows; "
+                                "use batch_size=None for full batches")
+    if progress:
+        _tqdm()
+    return Plan(iterations, learn_rate, tolerance, trace, opt, batch_size, shuffle, X, T, X_val, T_val,
+                patience, schedule, bool(progress))
+
+
+def _optimizer(net, spec):
+    """``None`` keeps the network's optimizer (GD at first); the same name keeps its state; else fresh."""
+    if spec is None:
+        return net.optimizer or GD()
+    if isinstance(spec, str) and net.optimizer is not None and net.optimizer.name == spec \
+            and type(net.optimizer) is type(get_optimizer(spec)):
+        return net.optimizer
+    return get_optimizer(spec)
+
+
+def _split(net, validation):
+    """Training rows and validation rows: none, a stratified fraction of the rows, or a data frame."""
+    if validation is None:
+        return net.X, net._T, None, None
+    if isinstance(validation, pd.DataFrame):
+        X_val, T_val = net._scored(validation)
+        if len(X_val) == 0:
+            raise ArgumentError("validation data has no complete rows (predictors and response)")
+        return net.X, net._T, X_val, T_val
+    if not (isinstance(validation, float) and 0 < validation < 1):
+        raise ArgumentError(f"validation must be a fraction in (0, 1) or a DataFrame, got {validation!r}")
+    val = _stratified(net, validation)
+    train = np.setdiff1d(np.arange(len(net.X)), val)
+    if len(train) == 0 or len(val) == 0:
+        raise ArgumentError(f"validation={validation} leaves no rows on one side of the split")
+    return net.X[train], net._T[train], net.X[val], net._T[val]
+
+
+def _stratified(net, fraction):
+    """Row indices of a shuffled split holding ``fraction`` of each class (of all rows, for regression)."""
+    groups = ([np.flatnonzero(net.Y.codes == c) for c in range(len(net.classes))]
+              if net.task == "classification" else [np.arange(len(net.X))])
+    picked = [net.rng.permutation(g)[:int(round(fraction * len(g)))] for g in groups]
+    return np.sort(np.concatenate(picked))
+
+
+# ---------------------------------------------------------------------------------------------- running
+class Checkpoint:
+    """Copies of the weights and optimizer state at the start of an iteration, to undo a failed one."""
+
+    def __init__(self, net):
+        self.net = net
+        self.live = self._arrays()
+        self.saved = [a.copy() for a in self.live]
+        self.t = net.optimizer.t
+
+    def _arrays(self):
+        return list(self.net.weights) + [a for arrays in self.net.optimizer.state.values() for a in arrays]
+
+    def save(self):
+        for buf, a in zip(self.saved, self.live):
+            np.copyto(buf, a)
+        self.t = self.net.optimizer.t
+
+    def restore(self):
+        for buf, a in zip(self.saved, self.live):
+            np.copyto(a, buf)
+        self.net.optimizer.t = self.t
+
+
+def run(net, p: Plan) -> None:
+    net.optimizer = p.optimizer
+    p.optimizer.init(net.weights)
+    checkpoint, start, best = Checkpoint(net), net.iteration, None
+    bar = _tqdm()(total=p.iterations, file=sys.stderr, leave=False) if p.progress else None
+    try:
+        for _ in range(p.iterations):
+            lr = p.learn_rate * (p.schedule.factor(net.iteration, start, p.iterations) if p.schedule else 1.0)
+            checkpoint.save()
+            loss, metric = _iteration(net, p, lr)
+            if not math.isfinite(loss) or not _finite(net.weights):
+                checkpoint.restore()
+                raise DivergedError(
+                    f"training diverged at iteration {net.iteration + 1}: the loss became {loss} with "
+                    f"learn_rate={lr:g}; the weights are kept as after iteration {net.iteration}. "
+                    f"Try a smaller learn_rate, e.g. {lr / 10:g}")
+            row = {"loss": loss, _metric_name(net.task): metric}
+            if p.X_val is not None:
+                row.update(_validation(net, p))
+            row["learn_rate"] = lr
+            net._history.append(row)
+            net.iteration += 1
+            _report(net, p, row, bar)
+            if p.X_val is not None:
+                best = _track_best(net, row["val_loss"], best)
+                if p.patience is not None and net.iteration - best[0] >= p.patience:
+                    break
+            if loss < p.tolerance:
+                break
+    except KeyboardInterrupt:
+        checkpoint.restore()  # back to the end of the last finished iteration
+        print(f"Interrupted: kept the model as after iteration {net.iteration}", file=sys.stderr)
+    finally:
+        if bar is not None:
+            bar.close()
+        if best is not None:
+            for W, B in zip(net.weights, best[1]):
+                np.copyto(W, B)
+
+
+def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
+    """One pass over the training rows: returns the summed loss and the accuracy (or RMSE) as trained."""
+    n, k = p.T.shape
+    rng = net.rng if any(net.dropout) else None
+    if p.batch_size is None:
+        cache = forward(p.X, net.weights, net._act, net._loss, net.dropout, rng)
+        loss = net._objective(cache, p.T)
+        p.optimizer.step(net.weights, net._gradients(cache, p.T), lr)
+        if p.X is net.X and rng is None:
+            net.output = cache.output
+        return loss, _metric(_score(cache.output, p.T, net.task), n, k, net.task)
+    order = net.rng.permutation(n) if p.shuffle else None
+    loss = total = 0.0
+    for s in range(0, n, p.batch_size):
+        rows = slice(s, s + p.batch_size) if order is None else order[s:s + p.batch_size]
+        Xb, Tb = p.X[rows], p.T[rows]
+        share = len(Tb) / n                       # the batch carries its share of the decay penalty
+        cache = forward(Xb, net.weights, net._act, net._loss, net.dropout, rng)
+        loss += net._objective(cache, Tb, share)
+        total += _score(cache.output, Tb, net.task)
+        p.optimizer.step(net.weights, net._gradients(cache, Tb, share), lr)
+    return loss, _metric(total, n, k, net.task)
+
+
+def _validation(net, p: Plan) -> dict:
+    """Validation loss (no penalty) and metric at the weights after the iteration."""
+    out = forward(p.X_val, net.weights, net._act, net._loss)
+    n, k = p.T_val.shape
+    return {"val_loss": net._loss.loss(out.Z, p.T_val),
+            "val_" + _metric_name(net.task): _metric(_score(out.output, p.T_val, net.task), n, k, net.task)}
+
+
+def _track_best(net, val_loss, best):
+    """(iteration, weights) of the lowest validation loss so far."""
+    if best is None or val_loss < best[2]:
+        return net.iteration, [W.copy() for W in net.weights], val_loss
+    return best
+
+
+def _report(net, p: Plan, row: dict, bar) -> None:
+    name = _metric_name(net.task)
+    if p.trace and net.iteration % p.trace == 0:
+        print(f"Iteration {net.iteration}\tLoss {row['loss']:.10g}\t{name.upper() if name == 'rmse' else 'Accuracy'}"
+              f" {row[name]:.6g}", file=sys.stderr)
+    if bar is not None:
+        bar.update(1)
+        bar.set_postfix(loss=f"{row['loss']:.4g}", **{name: f"{row[name]:.4g}"})
+
+
+def _metric_name(task: str) -> str:
+    return "accuracy" if task == "classification" else "rmse"
+
+
+def _finite(weights) -> bool:
+    return all(np.isfinite(W).all() for W in weights)
+
+
+def _tqdm():
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:  # pragma: no cover - tqdm is a dependency
+        raise ArgumentError("progress=True needs tqdm: pip install tqdm") from exc
+    return tqdm
+
+
+def history_frame(rows: list, task: str) -> pd.DataFrame:
+    """The history as a DataFrame indexed by iteration (1, 2, ...)."""
+    columns = ["loss", _metric_name(task), "val_loss", "val_" + _metric_name(task), "learn_rate"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="iteration")
+    return frame.dropna(axis=1, how="all") if len(frame) else frame[["loss", _metric_name(task), "learn_rate"]]
