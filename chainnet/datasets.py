@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import checks
+from .errors import ArgumentError, ArgumentTypeError
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -65,3 +66,16 @@ def make_epidemic(n: int = 60, noise: float = 0.06, seed: int | None = None) -> 
     y_raw = y_true + rng.normal(0.0, noise, n)
     low, span = y_raw.min(), y_raw.max() - y_raw.min()
     return pd.DataFrame({"t": t, "y": (y_raw - low) / span, "y_true": (y_true - low) / span})
+
+
+def split(data: pd.DataFrame, test: float = 0.2, seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A fixed random split of the rows into (train, test), ``test`` the share of rows held out; both keep the
+    original index. As ``slice_sample(prop = .8)`` then ``anti_join`` in seed 003, but seeded."""
+    if not isinstance(data, pd.DataFrame):
+        raise ArgumentTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if not (isinstance(test, float) and 0 < test < 1):
+        raise ArgumentError(f"test must be a fraction in (0, 1), got {test!r}")
+    checks.seed(seed)
+    order = np.random.default_rng(seed).permutation(len(data))
+    n_test = int(round(test * len(data)))
+    return data.iloc[np.sort(order[n_test:])], data.iloc[np.sort(order[:n_test])]

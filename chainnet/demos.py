@@ -36,8 +36,7 @@ def epidemic(quick: bool = False):
 def penguins(quick: bool = False):
     """species ~ . - year on the complete penguins, hidden [10, 5] ReLU, RMSprop, an 80/20 split."""
     data = datasets.load_penguins().dropna().reset_index(drop=True)
-    test = data.sample(frac=0.2, random_state=1)
-    train = data.drop(test.index)
+    train, test = datasets.split(data, test=0.2, seed=1)
     net = NeuralNetwork("species ~ . - year", data=train, hidden=[10, 5], activation="relu", standardize=True,
                         seed=1)
     net.train(20 if quick else 100, optimizer="rmsprop", learn_rate=0.01, batch_size=32, trace=0)

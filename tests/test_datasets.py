@@ -54,3 +54,12 @@ def test_epidemic_regression_fits_the_curve():
 def test_generators_check_arguments(bad):
     with pytest.raises((ValueError, TypeError)):
         datasets.make_hotdogs(**bad)
+
+
+def test_split_is_a_seeded_partition(iris):
+    train, test = datasets.split(iris, test=0.2, seed=5)
+    assert len(test) == 30 and len(train) == 120
+    assert sorted(train.index.tolist() + test.index.tolist()) == list(range(150))
+    assert test.index.equals(datasets.split(iris, test=0.2, seed=5)[1].index)
+    with pytest.raises(ValueError, match="fraction"):
+        datasets.split(iris, test=1.5)
