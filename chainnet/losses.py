@@ -33,38 +33,76 @@ def logsumexp(Z: np.ndarray) -> np.ndarray:
     return m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
 
 
-def bernoulli_nll(Z: np.ndarray, T: np.ndarray) -> float:
-    """Σ [log(1 + e^Z) - T·Z], with log(1 + e^Z) = max(Z, 0) + log1p(e^(-|Z|)) so that it never overflows."""
-    return float(np.sum(np.maximum(Z, 0.0) + np.log1p(np.exp(-np.abs(Z))) - T * Z))
+# ---------------------------------------------------------------------------------------------- classes x rows
+# The forward pass keeps the output scores as ZT (K, n), one row per output unit (see ``propagation``), so the
+# functions below take transposes: the sums over classes then run down short columns of one array. Each returns
+# (output^T, summed loss, delta^T = dL/dZ^T); loss and delta are None when no targets TT (K, n) are given.
+
+def multinomial_T(ZT: np.ndarray, TT: np.ndarray | None = None):
+    """softmax, L = Σ_i [logsumexp(Z_i) - Σ_k T_ik Z_ik] and δ = P - T, sharing the shift and the sums."""
+    m = ZT.max(axis=0)                  # each row's largest score: e^(Z - m) <= 1 cannot overflow
+    PT = ZT - m
+    np.exp(PT, out=PT)
+    s = PT.sum(axis=0)
+    PT /= s                             # P = e^(Z - m) / Σ_k e^(Z - m)
+    if TT is None:
+        return PT, None, None
+    np.log(s, out=s)
+    s += m                              # logsumexp(Z_i) = m_i + log Σ_k e^(Z_ik - m_i)
+    return PT, float(s.sum() - np.vdot(TT, ZT)), PT - TT
 
 
-def multinomial_nll(Z: np.ndarray, T: np.ndarray) -> float:
-    """Σ_i [logsumexp(Z_i) - Σ_k T_ik Z_ik]: the summed negative log of the true class's probability."""
-    return float(np.sum(logsumexp(Z)) - np.sum(T * Z))
+def bernoulli_T(ZT: np.ndarray, TT: np.ndarray | None = None):
+    """σ(Z), L = Σ [log(1 + e^Z) - T·Z] (log(1 + e^Z) = logaddexp(0, Z) never overflows) and δ = σ(Z) - T."""
+    PT = sigmoid(ZT)
+    if TT is None:
+        return PT, None, None
+    return PT, float(np.logaddexp(0.0, ZT).sum() - np.vdot(TT, ZT)), PT - TT
 
 
-def squared_error(Z: np.ndarray, T: np.ndarray) -> float:
-    """Σ (Z - T)²."""
-    R = Z - T
-    return float(np.vdot(R, R))
+def gaussian_T(ZT: np.ndarray, TT: np.ndarray | None = None):
+    """Identity output, L = Σ (Z - T)² and δ = 2(Z - T)."""
+    if TT is None:
+        return ZT, None, None
+    RT = ZT - TT
+    loss = float(np.vdot(RT, RT))
+    RT *= 2.0
+    return ZT, loss, RT
 
 
 class Loss(NamedTuple):
-    """An output ``link`` (scores -> output), its summed ``loss(Z, T)``, and ``delta(output, T)`` = dL/dZ."""
+    """An output ``link`` (scores -> output), its summed ``loss(Z, T)``, ``delta(output, T)`` = dL/dZ, all on
+    (n, K) arrays, and ``evaluate(ZT, TT)`` -> (output^T, loss, delta^T): the three at once on transposes."""
 
     name: str
     link: Callable[[np.ndarray], np.ndarray]
     loss: Callable[[np.ndarray, np.ndarray], float]
     delta: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    evaluate: Callable
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
 
 
+def bernoulli_nll(Z: np.ndarray, T: np.ndarray) -> float:
+    """Σ [log(1 + e^Z) - T·Z], with log(1 + e^Z) = logaddexp(0, Z) so that it never overflows."""
+    return bernoulli_T(Z.T, T.T)[1]
+
+
+def multinomial_nll(Z: np.ndarray, T: np.ndarray) -> float:
+    """Σ_i [logsumexp(Z_i) - Σ_k T_ik Z_ik]: the summed negative log of the true class's probability."""
+    return multinomial_T(Z.T, T.T)[1]
+
+
+def squared_error(Z: np.ndarray, T: np.ndarray) -> float:
+    """Σ (Z - T)²."""
+    return gaussian_T(Z.T, T.T)[1]
+
+
 LOSSES: dict[str, Loss] = {
-    "bernoulli": Loss("bernoulli", sigmoid, bernoulli_nll, lambda out, T: out - T),
-    "multinomial": Loss("multinomial", softmax, multinomial_nll, lambda out, T: out - T),
-    "gaussian": Loss("gaussian", lambda Z: Z, squared_error, lambda out, T: 2.0 * (out - T)),
+    "bernoulli": Loss("bernoulli", sigmoid, bernoulli_nll, lambda out, T: out - T, bernoulli_T),
+    "multinomial": Loss("multinomial", softmax, multinomial_nll, lambda out, T: out - T, multinomial_T),
+    "gaussian": Loss("gaussian", lambda Z: Z, squared_error, lambda out, T: 2.0 * (out - T), gaussian_T),
 }
 
 

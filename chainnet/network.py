@@ -115,7 +115,7 @@ class NeuralNetwork:
         raise AttributeError(f"'NeuralNetwork' object has no attribute {name!r}")
 
     def __setattr__(self, name, value):
-        if _W_NAME.fullmatch(name):
+        if name[0] == "W" and _W_NAME.fullmatch(name):
             i = int(name[1:]) - 1
             if i >= len(self.weights) or np.shape(value) != self.weights[i].shape:
                 raise ArgumentError(f"{name} must keep its shape {getattr(self.weights[i], 'shape', None)}"
@@ -261,11 +261,15 @@ class NeuralNetwork:
         return self.decay * total
 
     def _objective(self, cache, T, share: float = 1.0) -> float:
-        """Loss of a forward pass plus ``share`` of the decay penalty (a batch carries its share of it)."""
-        return self._loss.loss(cache.Z, T) + share * self._penalty()
+        """Loss of a forward pass plus ``share`` of the decay penalty (a batch carries its share of it); a pass
+        made with these targets already holds its loss."""
+        loss = cache.loss if cache.T is T else self._loss.loss(cache.Z, T)
+        return loss + share * self._penalty()
 
-    def _gradients(self, cache, T, share: float = 1.0) -> list:
-        grads = backward(cache, self._loss.delta(cache.output, T), self.weights, self._act)
+    def _gradients(self, cache, T, share: float = 1.0, work=None) -> list:
+        """d objective / dW; with a ``propagation.Workspace`` the gradients are its arrays."""
+        delta = cache.delta if cache.T is T else self._loss.delta(cache.output, T)
+        grads = backward(cache, delta, self.weights, self._act, work)
         if self.decay:
             for l, (g, W) in enumerate(zip(grads, self.weights)):
                 g += (2.0 * self.decay * share) * W                  # d(decay·Σw²)/dW = 2·decay·W

@@ -3,9 +3,14 @@
 An optimizer object holds its hyperparameters and its state, named arrays aligned with the weights (one per
 weight matrix), and updates the weights in place with ``step(weights, grads, lr)``. The network keeps the
 object, so the state carries over chained ``train()`` calls.
+
+Each ``update`` works in place through ``out=`` and one scratch array per weight matrix (``tmp``, not state):
+no array is allocated per step, which matters for large layers; the comment on each line gives the equation.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -21,6 +26,7 @@ class Optimizer:
     def __init__(self):
         self.state: dict[str, list] = {}
         self.t = 0  # steps taken
+        self._tmp: list = []  # scratch arrays shaped like the weights
 
     def init(self, weights: list) -> None:
         """Zero state for these weights (kept when it already matches their shapes)."""
@@ -29,11 +35,17 @@ class Optimizer:
                    [a.shape for a in self.state[s]] == shapes for s in self.slots):
             self.state = {s: [np.zeros_like(W) for W in weights] for s in self.slots}
             self.t = 0
+        self._tmp = [np.empty(W.shape, W.dtype) for W in weights]
 
     def step(self, weights: list, grads: list, lr: float) -> None:
         self.t += 1
+        lr = float(lr)  # a numpy float64 scalar would turn float32 updates into float64 ones
+        if len(self._tmp) != len(weights):
+            self._tmp = [np.empty(W.shape, W.dtype) for W in weights]
+        tmp = self._tmp
+        state = [self.state[s] for s in self.slots]
         for i, (W, g) in enumerate(zip(weights, grads)):
-            self.update(W, g, lr, *(self.state[s][i] for s in self.slots))
+            self.update(W, g, lr, *[arrays[i] for arrays in state], tmp[i])
 
     def hyperparameters(self) -> dict:
         return {}
@@ -48,8 +60,9 @@ class GD(Optimizer):
 
     name = "gd"
 
-    def update(self, W, g, lr):
-        W -= lr * g
+    def update(self, W, g, lr, tmp):
+        np.multiply(g, lr, out=tmp)
+        W -= tmp                    # W ← W - lr·g
 
 
 class Momentum(Optimizer):
@@ -64,10 +77,11 @@ class Momentum(Optimizer):
     def hyperparameters(self):
         return {"momentum": self.momentum}
 
-    def update(self, W, g, lr, b):
+    def update(self, W, g, lr, b, tmp):
         b *= self.momentum
         b += g                      # velocity: b = μ·b + g (b = g on the first step, as torch)
-        W -= lr * b
+        np.multiply(b, lr, out=tmp)
+        W -= tmp                    # W ← W - lr·b
 
 
 class Nesterov(Momentum):
@@ -75,10 +89,13 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def update(self, W, g, lr, b):
+    def update(self, W, g, lr, b, tmp):
         b *= self.momentum
         b += g                      # velocity
-        W -= lr * (g + self.momentum * b)   # look-ahead step
+        np.multiply(b, self.momentum, out=tmp)
+        tmp += g
+        tmp *= lr
+        W -= tmp                    # look-ahead step: W ← W - lr·(g + μ·b)
 
 
 class RMSprop(Optimizer):
@@ -93,10 +110,16 @@ class RMSprop(Optimizer):
     def hyperparameters(self):
         return {"alpha": self.alpha, "eps": self.eps}
 
-    def update(self, W, g, lr, v):
+    def update(self, W, g, lr, v, tmp):
         v *= self.alpha
-        v += (1.0 - self.alpha) * g * g          # running mean of squared gradients
-        W -= lr * g / (np.sqrt(v) + self.eps)
+        np.multiply(g, 1.0 - self.alpha, out=tmp)
+        tmp *= g
+        v += tmp                                 # running mean of squared gradients: v ← α·v + (1-α)·g²
+        np.sqrt(v, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= lr
+        W -= tmp                                 # W ← W - lr·g / (√v + ε)
 
 
 class Adam(Optimizer):
@@ -115,15 +138,22 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"betas": self.betas, "eps": self.eps}
 
-    def update(self, W, g, lr, m, v):
+    def update(self, W, g, lr, m, v, tmp):
         b1, b2 = self.betas
-        m *= b1
-        m += (1.0 - b1) * g                          # first moment
+        np.subtract(g, m, out=tmp)
+        tmp *= 1.0 - b1
+        m += tmp                                     # first moment: m ← m + (1-β1)(g - m) = β1·m + (1-β1)·g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
         v *= b2
-        v += (1.0 - b2) * g * g                      # second moment
-        m_hat = m / (1.0 - b1 ** self.t)             # bias corrections
-        v_hat = v / (1.0 - b2 ** self.t)
-        W -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += tmp                                     # second moment: v ← β2·v + (1-β2)·g²
+        # With the bias corrections c1 = 1-β1^t, c2 = 1-β2^t:  lr·m̂/(√v̂ + ε) = (lr·√c2/c1)·m / (√v + ε·√c2)
+        root_c2 = math.sqrt(1.0 - b2 ** self.t)
+        np.sqrt(v, out=tmp)
+        tmp += self.eps * root_c2
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr * root_c2 / (1.0 - b1 ** self.t)
+        W -= tmp                                     # W ← W - lr·m̂/(√v̂ + ε)
 
 
 OPTIMIZERS = {cls.name: cls for cls in (GD, Momentum, Nesterov, RMSprop, Adam)}

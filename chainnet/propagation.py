@@ -1,15 +1,26 @@
-"""The forward and the backward pass, for any number of hidden layers (the maths of the R6 class, generalised).
+"""Forward and backward passes through any number of layers (the maths of the R6 class, generalised).
 
-Layout (as in R6): ``X`` (n, D) already holds the intercept column, so layer 1 is ``Z1 = X W1``; every later
-layer has its bias in row 0, ``Z = [1, H] W = H W[1:] + W[0]``. With L weight matrices:
+Forward, for hidden layers l = 1 .. L-1 and the output layer L:
 
-    H0 = X,   Hl = f(Z_l) * M_l / (1 - p_l)  (l < L; M_l a dropout mask, all ones when not training)
-    Z_L = [1, H_{L-1}] W_L,   output = link(Z_L)
+    A_1   = f(X W_1)                      (X carries the intercept column, so W_1's bias row is X's)
+    A_l   = f([1, H_{l-1}] W_l)           (W_l[0] is the bias row)
+    H_l   = A_l * M_l                     (inverted-dropout multipliers M_l; H_l = A_l without dropout)
+    Z     = [1, H_{L-1}] W_L,   output = link(Z)
 
-Backward, with ``delta`` = dLoss/dZ (n, k) starting at the output (see ``losses``):
+Backward, from ``delta`` = dLoss/dZ (n, k) of the output layer (``output - Y`` for every canonical link, see
+``losses``):
 
     dW_l     = [1, H_{l-1}]^T delta           (dW_1 = X^T delta)
     delta    = (delta W_l[1:]^T) * M * f'(A)   for the layer below, f' written through its output A
+
+Layout. The maths writes a layer's values as an (n, units) matrix; this module keeps its transpose, one row per
+unit (``AT``, ``ZT``: units x n), and computes the transposed products (Z^T = W^T [1, H]^T and so on: the same
+numbers). Each unit's n values are then contiguous, so the elementwise work (activation, derivative, dropout)
+runs over long contiguous rows, the bias row of ones is simply row 0 of ``HbT`` = [1, H]^T, and the output's
+sums over classes run down short columns. ``Cache`` gives back the maths' (n, units) matrices as views.
+
+Training reuses its arrays from one batch to the next through a ``Workspace``; a call without one allocates
+fresh arrays, so what it returns is the caller's to keep.
 """
 
 from __future__ import annotations
@@ -22,53 +33,109 @@ from .activations import Activation
 from .losses import Loss
 
 
+class Workspace:
+    """The arrays of one forward and backward pass over ``rows`` rows, made once and reused: per hidden layer
+    [1, H]^T (its row of ones written once), A^T when dropout keeps A apart from H, and dLoss/dH^T; and the
+    gradients, shaped like the weights."""
+
+    def __init__(self, weights: list, rows: int, dtype):
+        self.rows, self.dtype = rows, np.dtype(dtype)
+        self.HbT, self.AT, self.dHT = [], [], []
+        for W in weights[:-1]:
+            HbT = np.empty((W.shape[1] + 1, rows), self.dtype)
+            HbT[0] = 1.0
+            self.HbT.append(HbT)
+            self.AT.append(None)                       # made on first use, by dropout only
+            self.dHT.append(np.empty((W.shape[1], rows), self.dtype))
+        self.grads = [np.empty(W.shape, self.dtype) for W in weights]
+
+    def __repr__(self) -> str:
+        return f"Workspace(rows={self.rows}, layers={len(self.grads)}, dtype={self.dtype.name})"
+
+
+def workspace_dtype(X: np.ndarray, weights: list, T: np.ndarray | None = None) -> np.dtype:
+    """The dtype every array of a pass takes: the network's dtype when X, T and the weights agree."""
+    return np.result_type(X, *weights, *(() if T is None else (T,)))
+
+
 class Cache(NamedTuple):
-    """What the backward pass reuses: the input, each hidden layer's output before (``A``) and after (``H``)
-    dropout, the dropout multipliers (``None`` where none), the output scores ``Z`` and the ``output``."""
+    """What the backward pass reuses, in the transposed layout: the input ``X`` (n, D); per hidden layer ``AT``
+    (units, n) its output before dropout, ``HbT`` (1 + units, n) = [1, H]^T after dropout, ``masksT`` its dropout
+    multipliers (None where none); ``ZT`` (K, n) the output scores and ``outputT`` the output. With targets
+    ``T``: the summed ``loss`` and ``deltaT`` = dLoss/dZ^T. The maths' (n, ·) matrices are the properties below."""
 
     X: np.ndarray
-    A: list
-    H: list
-    masks: list
-    Z: np.ndarray
-    output: np.ndarray
+    AT: list
+    HbT: list
+    masksT: list
+    ZT: np.ndarray
+    outputT: np.ndarray
+    T: np.ndarray | None = None
+    loss: float | None = None
+    deltaT: np.ndarray | None = None
+
+    Z = property(lambda self: self.ZT.T, doc="Output scores (n, K).")
+    output = property(lambda self: self.outputT.T, doc="Output (n, K).")
+    A = property(lambda self: [a.T for a in self.AT], doc="Hidden outputs before dropout, (n, units) each.")
+    H = property(lambda self: [h[1:].T for h in self.HbT], doc="Hidden outputs after dropout, (n, units) each.")
+    masks = property(lambda self: [None if m is None else m.T for m in self.masksT], doc="Dropout multipliers.")
+    delta = property(lambda self: None if self.deltaT is None else self.deltaT.T, doc="dLoss/dZ (n, K).")
 
 
-def affine(H: np.ndarray, W: np.ndarray, first: bool) -> np.ndarray:
-    """``H W`` for the first layer (the bias is X's intercept column), ``H W[1:] + W[0]`` (= [1, H] W) after."""
-    return H @ W if first else H @ W[1:] + W[0]
-
-
-def forward(X: np.ndarray, weights: list, act: Activation, loss: Loss,
-            dropout=None, rng: np.random.Generator | None = None) -> Cache:
-    """One forward pass; ``dropout`` (one rate per hidden layer) applies only when ``rng`` is given.
+def forward(X: np.ndarray, weights: list, act: Activation, loss: Loss, dropout=None,
+            rng: np.random.Generator | None = None, T: np.ndarray | None = None,
+            work: Workspace | None = None) -> Cache:
+    """One forward pass; ``dropout`` (one rate per hidden layer) applies only when ``rng`` is given. With targets
+    ``T`` (n, K) the cache also holds the summed loss and dLoss/dZ, computed with the output in one go.
 
     Inverted dropout (Srivastava et al. 2014): a unit is kept with probability 1 - p and scaled by 1/(1 - p),
     so the expected input of the next layer is unchanged and prediction needs no rescaling.
     """
-    A, H, masks = [], [], []
-    h = X
-    for l, W in enumerate(weights[:-1]):
-        a = act.f(affine(h, W, l == 0))
-        p = dropout[l] if dropout is not None and rng is not None else 0.0
-        mask = (rng.random(a.shape) >= p) / (1.0 - p) if p > 0 else None
-        h = a if mask is None else a * mask
-        A.append(a), H.append(h), masks.append(mask)
-    Z = affine(h, weights[-1], len(weights) == 1)
-    return Cache(X, A, H, masks, Z, loss.link(Z))
+    n = len(X)
+    if work is None:
+        work = Workspace(weights, n, workspace_dtype(X, weights, T))
+    AT, HbT, masksT = [], [], []
+    inputT = X.T                                        # (D, n): the intercept row is X's column
+    with np.errstate(over="ignore"):                    # sigmoid's e^(-z) -> inf for z << 0: σ = 0, as it should
+        for l, W in enumerate(weights[:-1]):
+            p = dropout[l] if dropout is not None and rng is not None else 0.0
+            hbT = work.HbT[l]
+            aT = hbT[1:] if p == 0 else _dropout_input(work, l)
+            np.dot(W.T, inputT, out=aT)                 # Z_l^T = W_l^T [1, H_{l-1}]^T
+            act.apply_(aT)                              # A_l = f(Z_l)
+            maskT = None
+            if p > 0:
+                keep = rng.random((n, aT.shape[0])) >= p        # drawn (n, units), as the maths lays them out
+                maskT = np.multiply(keep.T, 1.0 / (1.0 - p), dtype=aT.dtype)
+                np.multiply(aT, maskT, out=hbT[1:])     # H_l = A_l * M_l
+            AT.append(aT), HbT.append(hbT), masksT.append(maskT)
+            inputT = hbT
+        ZT = np.dot(weights[-1].T, inputT)             # Z^T = W_L^T [1, H_{L-1}]^T: fresh, the output may be it
+        outputT, value, deltaT = loss.evaluate(ZT, None if T is None else T.T)
+    return Cache(X, AT, HbT, masksT, ZT, outputT, T, value, deltaT)
 
 
-def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation) -> list:
-    """Gradients of the loss with respect to every weight matrix, given ``delta`` = dLoss/dZ_L (n, k)."""
-    grads = [None] * len(weights)
-    for l in range(len(weights) - 1, -1, -1):
-        if l == 0:
-            grads[0] = cache.X.T @ delta                               # dW1 = X^T delta
-            break
-        h = cache.H[l - 1]
-        grads[l] = np.vstack([delta.sum(axis=0), h.T @ delta])      # dW = [1, H]^T delta
-        dH = delta @ weights[l][1:].T                                 # dLoss/dH, (n, units)
-        if cache.masks[l - 1] is not None:
-            dH = dH * cache.masks[l - 1]
-        delta = dH * act.df(cache.A[l - 1])                           # dLoss/dZ of the layer below
+def _dropout_input(work: Workspace, l: int) -> np.ndarray:
+    if work.AT[l] is None:
+        work.AT[l] = np.empty_like(work.dHT[l])
+    return work.AT[l]
+
+
+def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation,
+             work: Workspace | None = None) -> list:
+    """Gradients of the loss with respect to every weight matrix, given ``delta`` = dLoss/dZ_L (n, k).
+
+    With a workspace the gradients are its arrays (overwritten by the next call); without, fresh arrays.
+    """
+    if work is None:
+        work = Workspace(weights, len(cache.X), workspace_dtype(cache.X, weights, delta))
+    grads = work.grads
+    deltaT = delta.T                                              # (k, n)
+    for l in range(len(weights) - 1, 0, -1):
+        np.dot(cache.HbT[l - 1], deltaT.T, out=grads[l])          # dW = [1, H]^T delta
+        dHT = np.dot(weights[l][1:], deltaT, out=work.dHT[l - 1])  # dLoss/dH = delta W_l[1:]^T, transposed
+        if cache.masksT[l - 1] is not None:
+            dHT *= cache.masksT[l - 1]
+        deltaT = act.chain_(dHT, cache.AT[l - 1])                 # dLoss/dZ of the layer below = dH * f'(A)
+    np.dot(cache.X.T, deltaT.T, out=grads[0])                     # dW1 = X^T delta
     return grads

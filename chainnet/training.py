@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 from . import checks
 from .errors import ArgumentError, ArgumentTypeError, DivergedError
 from .optimizers import GD, get_optimizer
-from .propagation import forward
+from .propagation import Workspace, forward, workspace_dtype
 from .schedules import get_schedule
 
 
@@ -80,6 +80,7 @@ class Plan:
     patience: int | None
     schedule: Any
     progress: bool
+    work: dict = field(default_factory=dict, repr=False)  # what the iterations reuse, made by the first one
 
 
 def plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
@@ -209,27 +210,59 @@ def run(net, p: Plan) -> None:
 
 
 def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
-    """One pass over the training rows: returns the summed loss and the accuracy (or RMSE) as trained."""
+    """One pass over the training rows: returns the summed loss and the accuracy (or RMSE) as trained.
+
+    Each forward pass gives the output, the loss and dLoss/dZ at once; its arrays and the gradients are reused
+    from one batch to the next (``propagation.Workspace``), and full batches use ``X`` as it is, without a copy.
+    """
     n, k = p.T.shape
     rng = net.rng if any(net.dropout) else None
+    TT, truth = _targets_T(p, net.task)
     if p.batch_size is None:
-        cache = forward(p.X, net.weights, net._act, net._loss, net.dropout, rng)
-        loss = net._objective(cache, p.T)
-        p.optimizer.step(net.weights, net._gradients(cache, p.T), lr)
+        work = _workspace(net, p, n)
+        cache = forward(p.X, net.weights, net._act, net._loss, net.dropout, rng, TT.T, work)
+        loss = net._objective(cache, cache.T)
+        total = _correct_or_squared(cache, truth, net.task)
+        p.optimizer.step(net.weights, net._gradients(cache, cache.T, 1.0, work), lr)
         if p.X is net.X and rng is None:
             net.output = cache.output
-        return loss, _metric(_score(cache.output, p.T, net.task), n, k, net.task)
+        return loss, _metric(total, n, k, net.task)
     order = net.rng.permutation(n) if p.shuffle else None
     loss = total = 0.0
     for s in range(0, n, p.batch_size):
         rows = slice(s, s + p.batch_size) if order is None else order[s:s + p.batch_size]
-        Xb, Tb = p.X[rows], p.T[rows]
-        share = len(Tb) / n                       # the batch carries its share of the decay penalty
-        cache = forward(Xb, net.weights, net._act, net._loss, net.dropout, rng)
-        loss += net._objective(cache, Tb, share)
-        total += _score(cache.output, Tb, net.task)
-        p.optimizer.step(net.weights, net._gradients(cache, Tb, share), lr)
+        Xb = p.X[rows]
+        work = _workspace(net, p, len(Xb))
+        share = len(Xb) / n                       # the batch carries its share of the decay penalty
+        cache = forward(Xb, net.weights, net._act, net._loss, net.dropout, rng, TT[:, rows].T, work)
+        loss += net._objective(cache, cache.T, share)
+        total += _correct_or_squared(cache, truth[rows], net.task)
+        p.optimizer.step(net.weights, net._gradients(cache, cache.T, share, work), lr)
     return loss, _metric(total, n, k, net.task)
+
+
+def _targets_T(p: Plan, task: str):
+    """The targets transposed (K, n), as the forward pass lays out its output, and each row's class index."""
+    if "TT" not in p.work:
+        p.work["TT"] = np.ascontiguousarray(p.T.T)
+        p.work["truth"] = class_codes(p.T) if task == "classification" else None
+    return p.work["TT"], p.work["truth"]
+
+
+def _workspace(net, p: Plan, rows: int) -> Workspace:
+    """The arrays for batches of ``rows`` rows (a pass has at most two sizes: the batch and the remainder);
+    the weights keep their shapes and dtype within one ``train()`` call, so one workspace serves it."""
+    work = p.work.get(rows)
+    if work is None:
+        work = p.work[rows] = Workspace(net.weights, rows, workspace_dtype(p.X, net.weights))
+    return work
+
+
+def _correct_or_squared(cache, truth, task: str) -> float:
+    """Rows classified correctly, or (regression) the squared error Σ(ŷ - y)², which is the loss itself."""
+    if task == "regression":
+        return cache.loss
+    return float(np.count_nonzero(class_codes(cache.output) == truth))
 
 
 def _validation(net, p: Plan) -> dict:
