@@ -7,7 +7,8 @@ Adding an activation is one entry in ``ACTIVATIONS``.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -169,7 +170,7 @@ class Design:
         _check_frame(data, "data")
         if task is not None and task not in TASKS:
             raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
-        lhs, rhs = split_formula(formula)
+        lhs, _ = split_formula(formula)
         if "Intercept" in map(str, data.columns):
             raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
                             "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")

@@ -16,7 +16,7 @@ import pandas as pd
 from . import checks, training
 from .activations import get_activation
 from .design import Design
-from .errors import ArgumentError, ArgumentTypeError, DataError, TaskError
+from .errors import ArgumentError, DataError, TaskError
 from .initializers import INITIALIZERS, resolve_init
 from .losses import loss_for
 from .propagation import backward, forward
@@ -125,14 +125,14 @@ class NeuralNetwork:
         super().__setattr__(name, value)
 
     # ------------------------------------------------------------------------------------------ verbs (chain)
-    def feedforward(self) -> "NeuralNetwork":
+    def feedforward(self) -> NeuralNetwork:
         """Forward pass over ``X`` at the current weights; stores ``output`` (n, K). Returns self."""
         self._cache = forward(self._X, self.weights, self._act, self._loss)
         self._cache_weights = [W.copy() for W in self.weights]
         self.output = self._cache.output
         return self
 
-    def backpropagate(self, lr=0.01) -> "NeuralNetwork":
+    def backpropagate(self, lr=0.01) -> NeuralNetwork:
         """One gradient-descent step ``W ← W - lr·g``, g = ``gradients()``. Returns self.
 
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
@@ -145,7 +145,7 @@ class NeuralNetwork:
 
     def train(self, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, *, optimizer=None,
               batch_size=None, shuffle=True, validation=None, patience=None, schedule=None,
-              progress=False) -> "NeuralNetwork":
+              progress=False) -> NeuralNetwork:
         """Repeat forward and backward passes ``iterations`` times (one iteration = one pass over the rows).
 
         Stops early when the iteration's loss falls below ``tolerance``; every ``trace`` iterations prints

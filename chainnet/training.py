@@ -140,7 +140,7 @@ def _stratified(net, fraction):
     """Row indices of a shuffled split holding ``fraction`` of each class (of all rows, for regression)."""
     groups = ([np.flatnonzero(net.Y.codes == c) for c in range(len(net.classes))]
               if net.task == "classification" else [np.arange(len(net.X))])
-    picked = [net.rng.permutation(g)[:int(round(fraction * len(g)))] for g in groups]
+    picked = [net.rng.permutation(g)[:round(fraction * len(g))] for g in groups]
     return np.sort(np.concatenate(picked))
 
 
