@@ -312,15 +312,22 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
             return model_matrix(quoted, positional, context=context)
     except FormulaicError as exc:
         message = _plain(str(exc))
-        name = re.search(r"NameError: `?([^`]+?)`? is not present", message)
+        name = re.search(r"NameError: (?:`([^`]+?)` is not present|name '([^']+)' is not defined)", message)
         if name:
+            missing = _dotted_token(formula, name.group(1) or name.group(2))
             raise FormulaError(
-                f"formula {formula!r} uses {name.group(1)!r}, which is neither a column of the data"
-                f"{_close(name.group(1), frame.columns)} nor a variable in scope; columns are "
+                f"formula {formula!r} uses {missing!r}, which is neither a column of the data"
+                f"{_close(missing, frame.columns)} nor a variable in scope; columns are "
                 f"{list(map(str, frame.columns))}") from exc
         raise FormulaError(f"formula {formula!r} could not be used: {message}") from exc
     except (NameError, SyntaxError, TypeError, ValueError) as exc:
         raise FormulaError(f"formula {formula!r} could not be evaluated: {exc}") from exc
+
+
+def _dotted_token(formula: str, name: str) -> str:
+    """The whole R-style name in the formula that starts with ``name`` (Python saw ``Sepal`` of ``Sepal.Lenght``)."""
+    match = re.search(r"(?<![\w.])" + re.escape(name) + r"(?:\.\w+)*", formula)
+    return match.group(0) if match else name
 
 
 def _as_float_matrix(matrix, formula: str) -> np.ndarray:

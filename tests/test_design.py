@@ -69,6 +69,11 @@ def test_missing_column_suggests_a_close_name(toy):
         NeuralNetwork("y ~ xx", data=toy)
 
 
+def test_misspelt_dotted_name_is_named_whole(iris):
+    with pytest.raises(FormulaError, match=r"uses 'Sepal.Lenght'.*did you mean 'Sepal.Length'"):
+        NeuralNetwork("Species ~ scale(Sepal.Lenght)", data=iris)
+
+
 @pytest.mark.parametrize("data, error, message", [
     ([[1, 2]], ArgumentTypeError, "DataFrame"),
     (pd.DataFrame({"y": [], "x": []}), DataError, "no rows"),
