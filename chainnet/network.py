@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, training
+from . import checks, gradcheck, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, TaskError
@@ -175,6 +175,20 @@ class NeuralNetwork:
     def gradients(self) -> list:
         """d compute_loss() / dW for every weight matrix, at the current weights (list shaped like ``weights``)."""
         return self._gradients(self._current_cache(), self._T)
+
+    def check_gradients(self, h=None) -> float:
+        """Max relative error of ``gradients()`` against central finite differences of ``compute_loss()``:
+        ``max|g - ĝ| / max(|g|, |ĝ|)`` over every weight (see ``chainnet.gradcheck``); about 1e-8 or less when
+        backpropagation is right. Costs two forward passes per weight. Both sides are deterministic (dropout
+        is off outside ``train()``); the weights are restored exactly. ``h``: the step (default ε^(1/3))."""
+        h = gradcheck.STEPS[np.dtype(self.dtype)] if h is None else checks.positive("h", h)
+        saved = [W.copy() for W in self.weights]
+        try:
+            return gradcheck.relative_error(self.gradients(),
+                                            gradcheck.finite_differences(self.compute_loss, self.weights, h))
+        finally:
+            for W, S in zip(self.weights, saved):
+                np.copyto(W, S)
 
     def predict(self, newdata=None):
         """Labels (classification) or values (regression) as a Series indexed like ``newdata``.

@@ -84,6 +84,17 @@ class Plan:
 
 def plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
          patience, schedule, progress) -> Plan:
+    rng_state = net.rng.bit_generator.state  # a validation split draws from the generator: undo it on error
+    try:
+        return _plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
+                     patience, schedule, progress)
+    except Exception:
+        net.rng.bit_generator.state = rng_state
+        raise
+
+
+def _plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
+          patience, schedule, progress) -> Plan:
     iterations = checks.positive_int("iterations", iterations)
     learn_rate = checks.learn_rate(learn_rate)
     tolerance = checks.non_negative("tolerance", tolerance)
@@ -146,13 +157,14 @@ def _stratified(net, fraction):
 
 # ---------------------------------------------------------------------------------------------- running
 class Checkpoint:
-    """Copies of the weights and optimizer state at the start of an iteration, to undo a failed one."""
+    """The model after the last finished iteration (weights, optimizer state and step count, the generator's
+    state, iteration count), to undo an iteration that failed or was interrupted halfway."""
 
     def __init__(self, net):
         self.net = net
         self.live = self._arrays()
         self.saved = [a.copy() for a in self.live]
-        self.t = net.optimizer.t
+        self.save()
 
     def _arrays(self):
         return list(self.net.weights) + [a for arrays in self.net.optimizer.state.values() for a in arrays]
@@ -160,12 +172,16 @@ class Checkpoint:
     def save(self):
         for buf, a in zip(self.saved, self.live):
             np.copyto(buf, a)
-        self.t = self.net.optimizer.t
+        self.t, self.iteration = self.net.optimizer.t, self.net.iteration
+        self.rng_state = self.net.rng.bit_generator.state
 
     def restore(self):
         for buf, a in zip(self.saved, self.live):
             np.copyto(a, buf)
-        self.net.optimizer.t = self.t
+        net = self.net
+        net.optimizer.t, net.iteration = self.t, self.iteration
+        net.rng.bit_generator.state = self.rng_state
+        del net._history[self.iteration:]
 
 
 def run(net, p: Plan) -> None:
@@ -176,7 +192,6 @@ def run(net, p: Plan) -> None:
     try:
         for _ in range(p.iterations):
             lr = p.learn_rate * (p.schedule.factor(net.iteration, start, p.iterations) if p.schedule else 1.0)
-            checkpoint.save()
             loss, metric = _iteration(net, p, lr)
             if not math.isfinite(loss) or not _finite(net.weights):
                 checkpoint.restore()
@@ -190,22 +205,24 @@ def run(net, p: Plan) -> None:
             row["learn_rate"] = lr
             net._history.append(row)
             net.iteration += 1
-            _report(net, p, row, bar)
             if p.X_val is not None:
                 best = _track_best(net, row["val_loss"], best)
-                if p.patience is not None and net.iteration - best[0] >= p.patience:
-                    break
+            checkpoint.save()  # the iteration is finished
+            _report(net, p, row, bar)
+            if p.X_val is not None and p.patience is not None and net.iteration - best[0] >= p.patience:
+                break
             if loss < p.tolerance:
                 break
     except KeyboardInterrupt:
-        checkpoint.restore()  # back to the end of the last finished iteration
+        checkpoint.restore()  # back to the end of the last finished iteration, best weights or not
         print(f"Interrupted: kept the model as after iteration {net.iteration}", file=sys.stderr)
+        return
     finally:
         if bar is not None:
             bar.close()
-        if best is not None:
-            for W, B in zip(net.weights, best[1]):
-                np.copyto(W, B)
+    if best is not None:  # training ended (early stop, tolerance or all iterations): keep the best weights
+        for W, B in zip(net.weights, best[1]):
+            np.copyto(W, B)
 
 
 def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
