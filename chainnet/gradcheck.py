@@ -12,7 +12,7 @@ derivative gives something of order 1e-2 to 1.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
