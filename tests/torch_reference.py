@@ -46,13 +46,13 @@ class TorchNet:
         return [p for layer in self.layers for p in layer.parameters()]
 
     def scores(self, X):
-        h = torch.as_tensor(X, dtype=torch.float64)
+        h = torch.tensor(np.array(X, dtype=np.float64))
         for layer in self.layers[:-1]:
             h = self.act(layer(h))
         return self.layers[-1](h)
 
     def data_loss(self, X, T):
-        Z, T = self.scores(X), torch.as_tensor(T, dtype=torch.float64)
+        Z, T = self.scores(X), torch.tensor(np.array(T, dtype=np.float64))
         if self.kind == "binary":
             return F.binary_cross_entropy_with_logits(Z, T, reduction="sum")
         if self.kind == "multi":
