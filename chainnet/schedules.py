@@ -32,6 +32,9 @@ class Step(Schedule):
     def factor(self, t, start, total):
         return self.rate ** (t // self.every)
 
+    def __repr__(self) -> str:
+        return f"Step(every={self.every!r}, factor={self.rate!r})"  # the constructor's names
+
 
 class Exponential(Schedule):
     """rate^t: ×0.99 per iteration by default."""
