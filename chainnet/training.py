@@ -2,9 +2,18 @@
 
 One iteration is one pass over the training rows, in minibatches or whole. Its ``loss`` and ``accuracy`` come
 from its own forward passes, before their updates (as R6's trace and Keras report them), so no extra pass
-over the data is made. A summed loss means a batch of b rows moves the weights by about b/n of a full-batch
-step of the same ``learn_rate``: with minibatches, choose ``learn_rate`` per batch (e.g. 1e-3 / batch_size for
-plain gradient descent; adaptive optimizers such as Adam and RMSprop are scale-free and need no change).
+over the data is made.
+
+Choosing ``learn_rate``. The loss is summed over rows (as in R6 and nnet), so the gradient of a batch of b rows
+is b times the gradient of the mean loss that torch and Keras use. Hence:
+
+- ``"gd"``, ``"momentum"``, ``"nesterov"``: the step grows with the batch. Take ``learn_rate = η / b``, η the
+  rate you would give a mean loss (b = n for full batches). On 100,000 rows (``y ~ x1 + x2``, 16 tanh units,
+  3 iterations) the best rate was η ≈ 0.1-0.4 divided by b at every b from 32 to 100,000; ten times that
+  blew the loss up.
+- ``"adam"``, ``"rmsprop"``: each step divides by the root mean square of the gradients, so its size is about
+  ``learn_rate`` whatever the batch size or the loss's scale: use the usual 1e-3 to 1e-2 (torch's defaults
+  carry over). On the same 100,000 rows, Adam at 1e-2 trained well from batch 32 to 4096.
 """
 
 from __future__ import annotations
