@@ -155,6 +155,9 @@ class NeuralNetwork:
         rows (stratified) or a DataFrame; with ``patience=k`` stops after k iterations without a better
         validation loss, and the best weights are restored. ``schedule``: ``"step"``, ``"exponential"``,
         ``"cosine"``, a schedule object or a callable ``iteration -> factor`` on ``learn_rate``.
+        The loss is summed over rows: with ``"gd"``/``"momentum"``/``"nesterov"`` take ``learn_rate`` ≈ 0.1 /
+        batch_size; Adam and RMSprop take 1e-3 to 1e-2 at any batch size (see ``chainnet.training``).
+        Ctrl-C keeps the model as after the last finished iteration. ``progress=True``: a tqdm bar on stderr.
         Calling ``train`` again continues where it stopped. Returns self.
         """
         plan = training.plan(self, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle,

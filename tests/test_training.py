@@ -142,6 +142,18 @@ def test_minibatch_history_sums_the_batches_as_trained(iris):
     np.testing.assert_allclose(net.W1, W1, rtol=1e-12)
 
 
+def test_minibatch_tolerance_and_trace_use_the_summed_batch_losses(iris, capsys):
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=4, activation="tanh", seed=2)
+    net.train(500, optimizer="adam", learn_rate=0.01, batch_size=32, tolerance=20.0, trace=3)
+    h = net.history
+    assert net.iteration < 500 and h["loss"].iloc[-1] < 20.0 <= h["loss"].iloc[:-1].min()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == net.iteration // 3
+    for line in lines:
+        i, loss, acc = (float(part.split()[1]) for part in line.split("\t"))
+        assert loss == float(f"{h['loss'][int(i)]:.10g}") and acc == pytest.approx(h["accuracy"][int(i)], abs=1e-6)
+
+
 def test_regression_history_reports_rmse(toy):
     net = NeuralNetwork("y ~ x + z", data=toy, hidden=3, activation="tanh", seed=0)
     rmse = net.rmse()
@@ -385,6 +397,17 @@ def test_keyboard_interrupt_keeps_the_last_finished_iteration(toy, capsys):
         assert W.tobytes() == R.tobytes()
 
 
+def test_keyboard_interrupt_with_validation_keeps_the_last_iteration_not_the_best(toy):
+    """Interrupting is not finishing: the best weights are restored only when training ends by itself."""
+    val = toy.iloc[20:]
+    kw = {"learn_rate": 0.05, "validation": val, "tolerance": 0, "trace": 0}
+    net = overfitting(toy).train(300, optimizer=InterruptAt(250), **kw)
+    ref = overfitting(toy).train(249, optimizer="adam", **{**kw, "validation": None})
+    assert net.iteration == 249 and net.history["val_loss"].idxmin() < 249
+    for W, R in zip(net.weights, ref.weights):
+        assert W.tobytes() == R.tobytes()
+
+
 def test_keyboard_interrupt_from_a_schedule(toy):
     def schedule(t):
         if t == 7:
@@ -416,7 +439,7 @@ def test_divergence_leaves_the_last_finished_iteration(toy):
 def test_progress_never_writes_to_stdout(iris, capsys):
     NeuralNetwork("Species ~ .", data=iris, hidden=3, seed=0).train(20, learn_rate=1e-3, trace=0, progress=True)
     out, err = capsys.readouterr()
-    assert out == "" and "loss=" in err
+    assert out == "" and "loss=" in err and "accuracy=" in err
 
 
 # ---------------------------------------------------------------------------------------------- bad input
@@ -459,6 +482,14 @@ def test_validation_frame_without_the_response_or_with_new_levels(trained, iris)
     with pytest.raises(NewLevelError, match="tulip"):
         trained.train(5, validation=odd)
     assert_same_state(before, state(trained))
+
+
+def test_validation_frame_with_an_unseen_predictor_level(toy):
+    net = NeuralNetwork("y ~ x + g", data=toy, hidden=2, seed=0).train(2, learn_rate=1e-3, tolerance=0, trace=0)
+    before = state(net)
+    with pytest.raises(NewLevelError, match=r"column 'g'.*\['d'\]"):
+        net.train(5, validation=toy.head(3).assign(g="d"))
+    assert_same_state(before, state(net))
 
 
 def test_schedule_returning_a_bad_factor(trained):
