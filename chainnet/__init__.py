@@ -6,10 +6,31 @@
 """
 
 from . import datasets, optim, schedules
-from .errors import (ArgumentError, ArgumentTypeError, ChainnetError, DataError, DivergedError, FormulaError,
-                     NewLevelError, TaskError)
+from .errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    ChainnetError,
+    DataError,
+    DivergedError,
+    FormulaError,
+    NewLevelError,
+    TaskError,
+)
 from .network import NeuralNetwork
 
 __version__ = "0.1.0"
-__all__ = ["NeuralNetwork", "datasets", "optim", "schedules", "ChainnetError", "FormulaError", "DataError",
-           "NewLevelError", "ArgumentError", "ArgumentTypeError", "DivergedError", "TaskError", "__version__"]
+__all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
+    "ChainnetError",
+    "DataError",
+    "DivergedError",
+    "FormulaError",
+    "NeuralNetwork",
+    "NewLevelError",
+    "TaskError",
+    "__version__",
+    "datasets",
+    "optim",
+    "schedules",
+]

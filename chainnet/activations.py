@@ -11,7 +11,8 @@ step through the activation). An entry without them falls back to ``f`` and ``df
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -50,6 +50,12 @@ def non_negative(name: str, value) -> float:
     return float(value)
 
 
+def positive(name: str, value) -> float:
+    if not (_is_real(value) and math.isfinite(value) and value > 0):
+        raise ArgumentError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
 def learn_rate(value) -> float:
     if not (_is_real(value) and math.isfinite(value) and value > 0):
         raise ArgumentError(f"learn_rate must be a positive finite number such as 0.01, got {value!r}")

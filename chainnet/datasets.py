@@ -77,5 +77,5 @@ def split(data: pd.DataFrame, test: float = 0.2, seed: int | None = None) -> tup
         raise ArgumentError(f"test must be a fraction in (0, 1), got {test!r}")
     checks.seed(seed)
     order = np.random.default_rng(seed).permutation(len(data))
-    n_test = int(round(test * len(data)))
+    n_test = round(test * len(data))
     return data.iloc[np.sort(order[n_test:])], data.iloc[np.sort(order[:n_test])]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -169,7 +170,7 @@ class Design:
         _check_frame(data, "data")
         if task is not None and task not in TASKS:
             raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
-        lhs, rhs = split_formula(formula)
+        lhs, _ = split_formula(formula)
         if "Intercept" in map(str, data.columns):
             raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
                             "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
@@ -311,15 +312,22 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
             return model_matrix(quoted, positional, context=context)
     except FormulaicError as exc:
         message = _plain(str(exc))
-        name = re.search(r"NameError: `?([^`]+?)`? is not present", message)
+        name = re.search(r"NameError: (?:`([^`]+?)` is not present|name '([^']+)' is not defined)", message)
         if name:
+            missing = _dotted_token(formula, name.group(1) or name.group(2))
             raise FormulaError(
-                f"formula {formula!r} uses {name.group(1)!r}, which is neither a column of the data"
-                f"{_close(name.group(1), frame.columns)} nor a variable in scope; columns are "
+                f"formula {formula!r} uses {missing!r}, which is neither a column of the data"
+                f"{_close(missing, frame.columns)} nor a variable in scope; columns are "
                 f"{list(map(str, frame.columns))}") from exc
         raise FormulaError(f"formula {formula!r} could not be used: {message}") from exc
     except (NameError, SyntaxError, TypeError, ValueError) as exc:
         raise FormulaError(f"formula {formula!r} could not be evaluated: {exc}") from exc
+
+
+def _dotted_token(formula: str, name: str) -> str:
+    """The whole R-style name in the formula that starts with ``name`` (Python saw ``Sepal`` of ``Sepal.Lenght``)."""
+    match = re.search(r"(?<![\w.])" + re.escape(name) + r"(?:\.\w+)*", formula)
+    return match.group(0) if match else name
 
 
 def _as_float_matrix(matrix, formula: str) -> np.ndarray:

@@ -13,10 +13,10 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, training
+from . import checks, gradcheck, training
 from .activations import get_activation
 from .design import Design
-from .errors import ArgumentError, ArgumentTypeError, DataError, TaskError
+from .errors import ArgumentError, DataError, TaskError
 from .initializers import INITIALIZERS, resolve_init
 from .losses import loss_for
 from .propagation import backward, forward
@@ -125,14 +125,14 @@ class NeuralNetwork:
         super().__setattr__(name, value)
 
     # ------------------------------------------------------------------------------------------ verbs (chain)
-    def feedforward(self) -> "NeuralNetwork":
+    def feedforward(self) -> NeuralNetwork:
         """Forward pass over ``X`` at the current weights; stores ``output`` (n, K). Returns self."""
         self._cache = forward(self._X, self.weights, self._act, self._loss)
         self._cache_weights = [W.copy() for W in self.weights]
         self.output = self._cache.output
         return self
 
-    def backpropagate(self, lr=0.01) -> "NeuralNetwork":
+    def backpropagate(self, lr=0.01) -> NeuralNetwork:
         """One gradient-descent step ``W ← W - lr·g``, g = ``gradients()``. Returns self.
 
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
@@ -145,7 +145,7 @@ class NeuralNetwork:
 
     def train(self, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, *, optimizer=None,
               batch_size=None, shuffle=True, validation=None, patience=None, schedule=None,
-              progress=False) -> "NeuralNetwork":
+              progress=False) -> NeuralNetwork:
         """Repeat forward and backward passes ``iterations`` times (one iteration = one pass over the rows).
 
         Stops early when the iteration's loss falls below ``tolerance``; every ``trace`` iterations prints
@@ -155,6 +155,9 @@ class NeuralNetwork:
         rows (stratified) or a DataFrame; with ``patience=k`` stops after k iterations without a better
         validation loss, and the best weights are restored. ``schedule``: ``"step"``, ``"exponential"``,
         ``"cosine"``, a schedule object or a callable ``iteration -> factor`` on ``learn_rate``.
+        The loss is summed over rows: with ``"gd"``/``"momentum"``/``"nesterov"`` take ``learn_rate`` ≈ 0.1 /
+        batch_size; Adam and RMSprop take 1e-3 to 1e-2 at any batch size (see ``chainnet.training``).
+        Ctrl-C keeps the model as after the last finished iteration. ``progress=True``: a tqdm bar on stderr.
         Calling ``train`` again continues where it stopped. Returns self.
         """
         plan = training.plan(self, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle,
@@ -175,6 +178,20 @@ class NeuralNetwork:
     def gradients(self) -> list:
         """d compute_loss() / dW for every weight matrix, at the current weights (list shaped like ``weights``)."""
         return self._gradients(self._current_cache(), self._T)
+
+    def check_gradients(self, h=None) -> float:
+        """Max relative error of ``gradients()`` against central finite differences of ``compute_loss()``:
+        ``max|g - ĝ| / max(|g|, |ĝ|)`` over every weight (see ``chainnet.gradcheck``); about 1e-8 or less when
+        backpropagation is right. Costs two forward passes per weight. Both sides are deterministic (dropout
+        is off outside ``train()``); the weights are restored exactly. ``h``: the step (default ε^(1/3))."""
+        h = gradcheck.STEPS[np.dtype(self.dtype)] if h is None else checks.positive("h", h)
+        saved = [W.copy() for W in self.weights]
+        try:
+            return gradcheck.relative_error(self.gradients(),
+                                            gradcheck.finite_differences(self.compute_loss, self.weights, h))
+        finally:
+            for W, S in zip(self.weights, saved):
+                np.copyto(W, S)
 
     def predict(self, newdata=None):
         """Labels (classification) or values (regression) as a Series indexed like ``newdata``.

@@ -2,4 +2,4 @@
 
 from .optimizers import GD, OPTIMIZERS, Adam, Momentum, Nesterov, Optimizer, RMSprop
 
-__all__ = ["GD", "Momentum", "Nesterov", "RMSprop", "Adam", "Optimizer", "OPTIMIZERS"]
+__all__ = ["GD", "OPTIMIZERS", "Adam", "Momentum", "Nesterov", "Optimizer", "RMSprop"]

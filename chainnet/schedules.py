@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 from .errors import ArgumentError, ArgumentTypeError
 
@@ -30,6 +31,9 @@ class Step(Schedule):
 
     def factor(self, t, start, total):
         return self.rate ** (t // self.every)
+
+    def __repr__(self) -> str:
+        return f"Step(every={self.every!r}, factor={self.rate!r})"  # the constructor's names
 
 
 class Exponential(Schedule):
@@ -56,7 +60,12 @@ class Lambda(Schedule):
         self.fn = fn
 
     def factor(self, t, start, total):
-        return float(self.fn(t))
+        value = self.fn(t)
+        if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+                and value >= 0):
+            raise ArgumentError(f"the schedule {self.fn!r} returned {value!r} at iteration {t}; it must return a "
+                                "finite factor >= 0 that multiplies learn_rate")
+        return float(value)
 
 
 SCHEDULES = {"step": Step, "exponential": Exponential, "cosine": Cosine}

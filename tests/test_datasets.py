@@ -1,7 +1,6 @@
 """Bundled and generated data: shapes, R's names, and the generators' formulas."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from chainnet import NeuralNetwork, datasets

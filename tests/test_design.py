@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainnet import (ArgumentError, ArgumentTypeError, DataError, FormulaError, NeuralNetwork, NewLevelError)
+from chainnet import ArgumentError, ArgumentTypeError, DataError, FormulaError, NeuralNetwork, NewLevelError
 from chainnet.design import quote_names, referenced_columns
 
 
@@ -27,7 +27,7 @@ def test_referenced_columns_reads_dot_and_minus():
 
 
 def test_caller_variables_are_in_scope(toy):
-    shift = 10.0
+    shift = 10.0  # noqa: F841 - read by the formula through the caller's scope
     net = NeuralNetwork("y ~ I(x + shift)", data=toy, hidden=0, seed=0)
     np.testing.assert_allclose(net.X[:, 1], toy["x"] + 10.0)
 
@@ -67,6 +67,11 @@ def test_bad_formulas_name_the_problem(toy, formula, message):
 def test_missing_column_suggests_a_close_name(toy):
     with pytest.raises(FormulaError, match="did you mean 'x'"):
         NeuralNetwork("y ~ xx", data=toy)
+
+
+def test_misspelt_dotted_name_is_named_whole(iris):
+    with pytest.raises(FormulaError, match=r"uses 'Sepal.Lenght'.*did you mean 'Sepal.Length'"):
+        NeuralNetwork("Species ~ scale(Sepal.Lenght)", data=iris)
 
 
 @pytest.mark.parametrize("data, error, message", [

@@ -1,5 +1,7 @@
 """NeuralNetwork: the R6 session, the regression special cases, prediction, state and chaining."""
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ def test_iris_r6_session(iris, capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 9 and lines[0].startswith("Iteration 1000\tLoss ")
     losses = [float(line.split("\t")[1].split()[1]) for line in lines]
-    assert all(a > b for a, b in zip(losses, losses[1:]))           # the loss falls, as in the post
+    assert all(a > b for a, b in itertools.pairwise(losses))           # the loss falls, as in the post
     assert net.accuracy() >= 0.97
     assert net.history["loss"].is_monotonic_decreasing
     assert net.feedforward().backpropagate(1e-4) is net
