@@ -12,6 +12,7 @@ cases) or passes (the large case) and continues where the previous call stopped.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -94,7 +95,7 @@ def numpy_adam_loop(X, y, hidden, batch_size, learn_rate, dtype, seed=0):
     Y = np.eye(K, dtype=dtype)[y]
     sizes = [X.shape[1], *hidden, K]
     Ws = [rng.uniform(-1, 1, (a, b)).astype(dtype) * np.sqrt(6 / (a + b)).astype(dtype)
-          for a, b in zip(sizes, sizes[1:])]
+          for a, b in itertools.pairwise(sizes)]
     bs = [np.zeros(b, dtype) for b in sizes[1:]]
     params = Ws + bs
     m = [np.zeros_like(p) for p in params]
@@ -137,7 +138,7 @@ def matmul_floor(X, hidden, K, batch_size, dtype, seed=0):
     X = X.astype(dtype)
     n = len(X)
     sizes = [X.shape[1], *hidden, K]
-    Ws = [rng.standard_normal((a, b)).astype(dtype) for a, b in zip(sizes, sizes[1:])]
+    Ws = [rng.standard_normal((a, b)).astype(dtype) for a, b in itertools.pairwise(sizes)]
     Hs = [np.empty((batch_size, s), dtype) for s in sizes]
     dHs = [np.empty((batch_size, s), dtype) for s in sizes]
     gWs = [np.empty_like(W) for W in Ws]
@@ -199,7 +200,7 @@ def torch_mlp(X, y, hidden, activation, optimizer, batch_size, learn_rate, dtype
     act = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}[activation]
     sizes = [X.shape[1], *hidden, K]
     layers = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers += [torch.nn.Linear(a, b, dtype=tdtype)] + ([act()] if i < len(sizes) - 2 else [])
     model = torch.nn.Sequential(*layers)
     if output == "sigmoid":

@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 import peers
 from memory import large_frame
 
@@ -102,8 +101,13 @@ def large_case(quick: bool, dtype: str, frame) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- timing
-def time_case(case: dict, rounds: int) -> dict:
-    """Median time per unit of every contender over ``rounds`` interleaved rounds (after one warm-up run)."""
+def time_case(case: dict, rounds: int, settle: float) -> dict:
+    """Median time per unit of every contender over ``rounds`` interleaved rounds (after one warm-up run).
+
+    Before each run the process sleeps ``settle`` seconds: the thread pools of the contender that ran before
+    (OpenBLAS's, PyTorch's OpenMP) keep spinning for a while after their last call and would otherwise take
+    the cores from the next one.
+    """
     names = list(case["contenders"])
     for name in names:
         case["contenders"][name](max(1, case["per"] // 10))   # warm-up: first calls, caches, thread pools
@@ -111,6 +115,7 @@ def time_case(case: dict, rounds: int) -> dict:
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
             gc.collect()
+            time.sleep(settle)
             start = time.perf_counter()
             case["contenders"][name](case["per"])
             times[name].append((time.perf_counter() - start) / case["per"] * case["scale"])
@@ -187,6 +192,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, help="rows of the large case (default 200,000; quick 50,000)")
     parser.add_argument("--dtype", action="append", choices=["float64", "float32"], help="large case dtypes")
     parser.add_argument("--threads", type=int, help="BLAS and PyTorch threads (default: numpy's BLAS count)")
+    parser.add_argument("--settle", type=float, default=0.5, help="seconds of rest before each timed run")
     parser.add_argument("--json", type=Path, help="also write every time measured to this file")
     args = parser.parse_args(argv)
     cases = args.case or ["small", "spirals", "large", "memory"]
@@ -204,7 +210,7 @@ def main(argv=None) -> int:
     results = {"machine": facts, "threads": threads, "argv": sys.argv[1:], "cases": {}}
 
     def run_case(key, case, rounds):
-        medians = time_case(case, rounds)
+        medians = time_case(case, rounds, args.settle)
         print_table(case, medians)
         results["cases"][key] = {"title": case["title"], "unit": case["unit"], "medians":
                                  {k: v for k, v in medians.items() if k != "_all"}, "times": medians["_all"]}

@@ -42,10 +42,8 @@ class Optimizer:
         lr = float(lr)  # a numpy float64 scalar would turn float32 updates into float64 ones
         if len(self._tmp) != len(weights):
             self._tmp = [np.empty(W.shape, W.dtype) for W in weights]
-        tmp = self._tmp
-        state = [self.state[s] for s in self.slots]
-        for i, (W, g) in enumerate(zip(weights, grads)):
-            self.update(W, g, lr, *[arrays[i] for arrays in state], tmp[i])
+        for W, g, tmp, *state in zip(weights, grads, self._tmp, *(self.state[s] for s in self.slots)):
+            self.update(W, g, lr, *state, tmp)
 
     def hyperparameters(self) -> dict:
         return {}

@@ -35,17 +35,17 @@ from .losses import Loss
 
 class Workspace:
     """The arrays of one forward and backward pass over ``rows`` rows, made once and reused: per hidden layer
-    [1, H]^T (its row of ones written once), A^T when dropout keeps A apart from H, and dLoss/dH^T; and the
-    gradients, shaped like the weights."""
+    [1, H]^T (its row of ones written once), A^T (a view of [1, H]^T's rows 1: unless the layer has dropout,
+    which keeps A apart from H), dLoss/dH^T; and the gradients, shaped like the weights."""
 
-    def __init__(self, weights: list, rows: int, dtype):
+    def __init__(self, weights: list, rows: int, dtype, dropout=None):
         self.rows, self.dtype = rows, np.dtype(dtype)
         self.HbT, self.AT, self.dHT = [], [], []
-        for W in weights[:-1]:
+        for l, W in enumerate(weights[:-1]):
             HbT = np.empty((W.shape[1] + 1, rows), self.dtype)
             HbT[0] = 1.0
             self.HbT.append(HbT)
-            self.AT.append(None)                       # made on first use, by dropout only
+            self.AT.append(HbT[1:] if dropout is None or dropout[l] == 0 else np.empty_like(HbT[1:]))
             self.dHT.append(np.empty((W.shape[1], rows), self.dtype))
         self.grads = [np.empty(W.shape, self.dtype) for W in weights]
 
@@ -53,9 +53,9 @@ class Workspace:
         return f"Workspace(rows={self.rows}, layers={len(self.grads)}, dtype={self.dtype.name})"
 
 
-def workspace_dtype(X: np.ndarray, weights: list, T: np.ndarray | None = None) -> np.dtype:
-    """The dtype every array of a pass takes: the network's dtype when X, T and the weights agree."""
-    return np.result_type(X, *weights, *(() if T is None else (T,)))
+def workspace_dtype(X: np.ndarray, weights: list) -> np.dtype:
+    """The dtype every array of a pass takes: the network's dtype when X and the weights agree."""
+    return np.result_type(X, *weights)
 
 
 class Cache(NamedTuple):
@@ -92,33 +92,24 @@ def forward(X: np.ndarray, weights: list, act: Activation, loss: Loss, dropout=N
     so the expected input of the next layer is unchanged and prediction needs no rescaling.
     """
     n = len(X)
+    rates = dropout if dropout is not None and rng is not None and any(dropout) else None
     if work is None:
-        work = Workspace(weights, n, workspace_dtype(X, weights, T))
-    AT, HbT, masksT = [], [], []
+        work = Workspace(weights, n, workspace_dtype(X, weights), rates)
+    masksT = [None] * len(work.HbT)
     inputT = X.T                                        # (D, n): the intercept row is X's column
     with np.errstate(over="ignore"):                    # sigmoid's e^(-z) -> inf for z << 0: σ = 0, as it should
         for l, W in enumerate(weights[:-1]):
-            p = dropout[l] if dropout is not None and rng is not None else 0.0
-            hbT = work.HbT[l]
-            aT = hbT[1:] if p == 0 else _dropout_input(work, l)
+            aT = work.AT[l]
             np.dot(W.T, inputT, out=aT)                 # Z_l^T = W_l^T [1, H_{l-1}]^T
             act.apply_(aT)                              # A_l = f(Z_l)
-            maskT = None
-            if p > 0:
-                keep = rng.random((n, aT.shape[0])) >= p        # drawn (n, units), as the maths lays them out
-                maskT = np.multiply(keep.T, 1.0 / (1.0 - p), dtype=aT.dtype)
-                np.multiply(aT, maskT, out=hbT[1:])     # H_l = A_l * M_l
-            AT.append(aT), HbT.append(hbT), masksT.append(maskT)
-            inputT = hbT
+            if rates is not None and rates[l] > 0:
+                keep = rng.random((n, aT.shape[0])) >= rates[l]      # drawn (n, units), as the maths lays them out
+                masksT[l] = np.multiply(keep.T, 1.0 / (1.0 - rates[l]), dtype=aT.dtype)
+                np.multiply(aT, masksT[l], out=work.HbT[l][1:])      # H_l = A_l * M_l
+            inputT = work.HbT[l]
         ZT = np.dot(weights[-1].T, inputT)             # Z^T = W_L^T [1, H_{L-1}]^T: fresh, the output may be it
         outputT, value, deltaT = loss.evaluate(ZT, None if T is None else T.T)
-    return Cache(X, AT, HbT, masksT, ZT, outputT, T, value, deltaT)
-
-
-def _dropout_input(work: Workspace, l: int) -> np.ndarray:
-    if work.AT[l] is None:
-        work.AT[l] = np.empty_like(work.dHT[l])
-    return work.AT[l]
+    return Cache(X, work.AT, work.HbT, masksT, ZT, outputT, T, value, deltaT)
 
 
 def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation,
@@ -128,9 +119,9 @@ def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation,
     With a workspace the gradients are its arrays (overwritten by the next call); without, fresh arrays.
     """
     if work is None:
-        work = Workspace(weights, len(cache.X), workspace_dtype(cache.X, weights, delta))
+        work = Workspace(weights, len(cache.X), workspace_dtype(cache.X, weights))
     grads = work.grads
-    deltaT = delta.T                                              # (k, n)
+    deltaT = delta.T.astype(work.dtype, copy=False)              # (k, n), in the workspace's dtype
     for l in range(len(weights) - 1, 0, -1):
         np.dot(cache.HbT[l - 1], deltaT.T, out=grads[l])          # dW = [1, H]^T delta
         dHT = np.dot(weights[l][1:], deltaT, out=work.dHT[l - 1])  # dLoss/dH = delta W_l[1:]^T, transposed

@@ -171,10 +171,11 @@ class Checkpoint:
     """The model after the last finished iteration (weights, optimizer state and step count, the generator's
     state, iteration count), to undo an iteration that failed or was interrupted halfway."""
 
-    def __init__(self, net):
-        self.net = net
+    def __init__(self, net, draws: bool = True):
+        self.net, self.draws = net, draws
         self.live = self._arrays()
         self.saved = [a.copy() for a in self.live]
+        self.rng_state = net.rng.bit_generator.state
         self.save()
 
     def _arrays(self):
@@ -184,7 +185,8 @@ class Checkpoint:
         for buf, a in zip(self.saved, self.live):
             np.copyto(buf, a)
         self.t, self.iteration = self.net.optimizer.t, self.net.iteration
-        self.rng_state = self.net.rng.bit_generator.state
+        if self.draws:  # an iteration that draws nothing (full batch, no dropout) leaves the generator as it was
+            self.rng_state = self.net.rng.bit_generator.state
 
     def restore(self):
         for buf, a in zip(self.saved, self.live):
@@ -198,7 +200,9 @@ class Checkpoint:
 def run(net, p: Plan) -> None:
     net.optimizer = p.optimizer
     p.optimizer.init(net.weights)
-    checkpoint, start, best = Checkpoint(net), net.iteration, None
+    draws = any(net.dropout) or (p.batch_size is not None and p.shuffle)
+    checkpoint, start, best = Checkpoint(net, draws), net.iteration, None
+    metric_name = _metric_name(net.task)
     bar = _tqdm()(total=p.iterations, file=sys.stderr, leave=False) if p.progress else None
     try:
         for _ in range(p.iterations):
@@ -210,7 +214,7 @@ def run(net, p: Plan) -> None:
                     f"training diverged at iteration {net.iteration + 1}: the loss became {loss} with "
                     f"learn_rate={lr:g}; the weights are kept as after iteration {net.iteration}. "
                     f"Try a smaller learn_rate, e.g. {lr / 10:g}")
-            row = {"loss": loss, _metric_name(net.task): metric}
+            row = {"loss": loss, metric_name: metric}
             if p.X_val is not None:
                 row.update(_validation(net, p))
             row["learn_rate"] = lr
@@ -263,7 +267,7 @@ def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
         share = len(Xb) / n                       # the batch carries its share of the decay penalty
         cache = forward(Xb, net.weights, net._act, net._loss, net.dropout, rng, TT[:, rows].T, work)
         loss += net._objective(cache, cache.T, share)
-        total += _correct_or_squared(cache, truth[rows], net.task)
+        total += _correct_or_squared(cache, None if truth is None else truth[rows], net.task)
         p.optimizer.step(net.weights, net._gradients(cache, cache.T, share, work), lr)
     return loss, _metric(total, n, k, net.task)
 
@@ -281,7 +285,7 @@ def _workspace(net, p: Plan, rows: int) -> Workspace:
     the weights keep their shapes and dtype within one ``train()`` call, so one workspace serves it."""
     work = p.work.get(rows)
     if work is None:
-        work = p.work[rows] = Workspace(net.weights, rows, workspace_dtype(p.X, net.weights))
+        work = p.work[rows] = Workspace(net.weights, rows, workspace_dtype(p.X, net.weights), net.dropout)
     return work
 
 
@@ -322,7 +326,9 @@ def _metric_name(task: str) -> str:
 
 
 def _finite(weights) -> bool:
-    return all(np.isfinite(W).all() for W in weights)
+    """Whether every weight is finite, read off Σw per matrix: a NaN or ±inf makes the sum NaN or ±inf, and a
+    finite sum that overflows needs weights near 1e308 (float32: 3e38), which have diverged anyway."""
+    return all(math.isfinite(W.sum()) for W in weights)
 
 
 def _tqdm():
