@@ -248,8 +248,8 @@ def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
     """
     n, k = p.T.shape
     rng = net.rng if any(net.dropout) else None
-    TT, truth = _targets_T(p, net.task)
     if p.batch_size is None:
+        TT, truth = _targets_T(p, net.task)
         work = _workspace(net, p, n)
         cache = forward(p.X, net.weights, net._act, net._loss, net.dropout, rng, TT.T, work)
         loss = net._objective(cache, cache.T)
@@ -262,18 +262,19 @@ def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
     loss = total = 0.0
     for s in range(0, n, p.batch_size):
         rows = slice(s, s + p.batch_size) if order is None else order[s:s + p.batch_size]
-        Xb = p.X[rows]
+        Xb, Tb = p.X[rows], p.T[rows]
         work = _workspace(net, p, len(Xb))
         share = len(Xb) / n                       # the batch carries its share of the decay penalty
-        cache = forward(Xb, net.weights, net._act, net._loss, net.dropout, rng, TT[:, rows].T, work)
-        loss += net._objective(cache, cache.T, share)
-        total += _correct_or_squared(cache, None if truth is None else truth[rows], net.task)
+        cache = forward(Xb, net.weights, net._act, net._loss, net.dropout, rng, Tb, work)
+        loss += net._objective(cache, Tb, share)
+        total += _correct_or_squared(cache, class_codes(Tb) if net.task == "classification" else None, net.task)
         p.optimizer.step(net.weights, net._gradients(cache, cache.T, share, work), lr)
     return loss, _metric(total, n, k, net.task)
 
 
 def _targets_T(p: Plan, task: str):
-    """The targets transposed (K, n), as the forward pass lays out its output, and each row's class index."""
+    """For full batches: the targets transposed (K, n), as the forward pass lays out its output (made once per
+    ``train()`` call), and each row's class index."""
     if "TT" not in p.work:
         p.work["TT"] = np.ascontiguousarray(p.T.T)
         p.work["truth"] = class_codes(p.T) if task == "classification" else None
