@@ -19,7 +19,7 @@ def test_iris_r6_session(iris, capsys):
     assert net.accuracy() >= 0.97
     assert net.history["loss"].is_monotonic_decreasing
     assert net.feedforward().backpropagate(1e-4) is net
-    pred = net.train(1000, trace=0).predict(iris.iloc[[0, 50, 100]])
+    pred = net.train(1000, trace=0, learn_rate=1e-4).predict(iris.iloc[[0, 50, 100]])
     assert list(pred.index) == [0, 50, 100] and pred.iloc[0] == "setosa" and pred.iloc[2] == "virginica"
     assert list(pred) == list(net.predict().loc[[0, 50, 100]])
 
