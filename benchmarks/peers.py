@@ -158,6 +158,33 @@ def matmul_floor(X, hidden, K, batch_size, dtype, seed=0):
     return run
 
 
+def torch_matmul_floor(X, hidden, K, batch_size, dtype, seed=0):
+    """The same products as ``matmul_floor`` with PyTorch's BLAS (MKL in the x86 wheels): what its training
+    loop's products cost."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=dtype))
+    n = len(Xt)
+    sizes = [X.shape[1], *hidden, K]
+    Ws = [torch.from_numpy(rng.standard_normal((b, a)).astype(dtype)) for a, b in itertools.pairwise(sizes)]
+
+    def run(passes):
+        with torch.no_grad():
+            for _ in range(passes):
+                for s in range(0, n - batch_size + 1, batch_size):
+                    Hs = [Xt[s:s + batch_size]]
+                    for W in Ws:
+                        Hs.append(Hs[-1] @ W.T)
+                    dH = Hs[-1]
+                    for i in range(len(Ws) - 1, -1, -1):
+                        _ = dH.T @ Hs[i]                 # dW
+                        if i:
+                            dH = dH @ Ws[i]
+
+    return run
+
+
 # ---------------------------------------------------------------------------------------------- scikit-learn
 def sklearn_mlp(X, y, hidden, activation, solver, batch_size, learn_rate, iterations, dtype, seed=0):
     """``MLPClassifier`` running its own loop: ``fit`` with ``max_iter`` epochs, never stopping early.

@@ -95,7 +95,8 @@ def large_case(quick: bool, dtype: str, frame) -> dict:
             "numpy (plain Adam loop)": peers.numpy_adam_loop(X, y, hidden, batch, lr, dtype),
             "scikit-learn": peers.sklearn_mlp(X, y, hidden, "relu", "adam", batch, lr, 1, dtype),
             "PyTorch": peers.torch_mlp(X, y, hidden, "relu", "adam", batch, lr, dtype),
-            "(BLAS products only)": peers.matmul_floor(X, hidden, 10, batch, dtype),
+            "(products only, numpy)": peers.matmul_floor(X, hidden, 10, batch, dtype),
+            "(products only, PyTorch)": peers.torch_matmul_floor(X, hidden, 10, batch, dtype),
         },
     }
 
