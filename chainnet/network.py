@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, gradcheck, training
+from . import checks, gradcheck, plotting, report, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, TaskError
@@ -58,6 +58,7 @@ class NeuralNetwork:
         context = _caller_context()
         design, X, Y, rows = Design.build(formula, data, task, context)
         self.design, self.rows = design, rows
+        self.data = data  # the training frame, by reference: the plots read the predictors from it
         self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
         self._act, self._loss = act, loss_for(design.task, len(design.classes or ()))
         self.center, self.scale = _standardization(X, design.columns) if standardize else (None, None)
@@ -234,6 +235,16 @@ class NeuralNetwork:
         """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns."""
         R, T = self._residuals(newdata, with_truth=True)
         return float(1.0 - np.sum(R * R) / np.sum((T - T.mean(axis=0)) ** 2))
+
+    # ------------------------------------------------------------------------------------------ pictures, reports
+    # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
+    plot_loss = plotting.plot_loss
+    plot_decision_boundary = plotting.plot_decision_boundary
+    plot_fit = plotting.plot_fit
+    plot_predicted = plotting.plot_predicted
+    plot_network = plotting.plot_network
+    summary = report.summary
+    coef = report.coef
 
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))
