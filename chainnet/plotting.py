@@ -137,32 +137,34 @@ def _default_predictors(net, names: list, count: int, call: str) -> list[str]:
     return names
 
 
-def _span(values, points: int) -> np.ndarray:
-    """``points`` values from the minimum to the maximum, widened by 5% on each side (±1 for a constant)."""
+def _span(values, count: int) -> np.ndarray:
+    """``count`` values from the minimum to the maximum, widened by 5% on each side (±1 for a constant)."""
     low, high = float(np.min(values)), float(np.max(values))
     pad = 0.05 * (high - low) if high > low else 1.0
-    return np.linspace(low - pad, high + pad, points)
+    return np.linspace(low - pad, high + pad, count)
 
 
 # ---------------------------------------------------------------------------------------------- plot_loss
-def plot_loss(net, ax=None):
+def plot_loss(net, ax=None, *, label="training loss"):
     """Training loss per iteration on a log scale, and the validation loss when ``train(validation=)`` gave one.
 
     The lines are ``net.history['loss']`` and ``net.history['val_loss']`` as they are: each a sum over its own
-    rows (training rows with the decay penalty; validation rows without it).
+    rows (training rows with the decay penalty; validation rows without it). Lines take the Axes' next colours,
+    so several networks can share one Axes, each with its ``label``.
     """
     history = net.history
     if len(history) == 0:
         raise ArgumentError("plot_loss needs a training history: call net.train(...) first")
     ax = _axes(ax)
-    ax.plot(history.index, history["loss"], color=POSITIVE, label="training loss")
+    ax.plot(history.index, history["loss"], label=label)
     if "val_loss" in history:
-        ax.plot(history.index, history["val_loss"], color="#ff7f0e", label="validation loss")
-        ax.legend()
+        ax.plot(history.index, history["val_loss"],
+                label="validation loss" if label == "training loss" else f"{label}, validation")
+    ax.legend(fontsize="small")
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel(LOSS_NAMES[net._loss.name])
-    ax.set_title(f"{net.formula}: loss")
+    ax.set_title(f"{net.formula}: loss", fontsize="medium")
     return ax
 
 
@@ -205,32 +207,37 @@ def plot_decision_boundary(net, x=None, y=None, *, data=None, resolution=200, po
 
 
 # ---------------------------------------------------------------------------------------------- plot_fit
-def plot_fit(net, x=None, truth=None, *, data=None, target=None, points=200, ax=None):
-    """Regression: the observed points, the network's curve over ``points`` values of ``x``, and the true curve.
+def plot_fit(net, x=None, truth=None, *, data=None, target=None, resolution=200, points=True, label="network",
+             color=None, ax=None):
+    """Regression: the observed points, the network's curve over ``resolution`` values of ``x`` from its minimum
+    to its maximum, and the true curve.
 
     ``truth``: ``None``; a column of the data (drawn against ``x``, sorted); or a callable ``f(x) -> y`` on an
     array (drawn on the curve's grid). ``target`` picks one response column of a multi-output network. The
-    observed points are the training ``Y`` (or the response column of ``data=``).
+    observed points (``points=True``) are the training ``Y`` (or the response column of ``data=``). The curve
+    is labelled ``label`` and takes the Axes' next colour unless ``color`` is given, so several networks can
+    share one Axes.
     """
     net._require("regression", "plot_fit", "plot_decision_boundary(x=, y=) or plot_predicted()")
-    points = checks.positive_int("points", points)
+    resolution = checks.positive_int("resolution", resolution)
     (x,) = _default_predictors(net, [x], 1, "plot_fit")
     x = _numeric_predictor(net, x, "x")
     j = _target_index(net, target)
     frame = training_frame(net, data)
     truth_values = _truth(truth, frame)
-    grid = np.linspace(float(frame[x].min()), float(frame[x].max()), points)
+    grid = np.linspace(float(frame[x].min()), float(frame[x].max()), resolution)
     curve = net.predict(grid_frame(net, frame, {x: grid}))
     ax = _axes(ax)
-    ax.scatter(frame[x], _observed(net, frame, data, j), color="0.6", s=14, label="observed", zorder=1)
+    if points:
+        ax.scatter(frame[x], _observed(net, frame, data, j), color="0.6", s=14, label="observed", zorder=1)
     if callable(truth):
         ax.plot(grid, _callable_curve(truth, grid), color=NEGATIVE, linestyle="--", label="truth", zorder=2)
     elif truth_values is not None:
         order = np.argsort(frame[x].to_numpy(), kind="stable")
         ax.plot(frame[x].to_numpy()[order], truth_values[order], color=NEGATIVE, linestyle="--", label=truth,
                 zorder=2)
-    ax.plot(grid, np.asarray(curve)[:, j] if curve.ndim == 2 else curve, color=POSITIVE, linewidth=2,
-            label="network", zorder=3)
+    ax.plot(grid, np.asarray(curve)[:, j] if curve.ndim == 2 else curve, color=color, linewidth=2, label=label,
+            zorder=3)
     ax.legend(loc="best", fontsize="small")
     ax.set_xlabel(x)
     ax.set_ylabel(net.design.targets[j])
