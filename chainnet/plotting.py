@@ -351,7 +351,8 @@ def plot_network(net, *, show_weights=None, ax=None):
     above it. Input nodes carry the design-matrix column names, output nodes the classes or responses.
 
     ``show_weights``: write each weight on its edge (default: when there are at most 40 weights). Each weight
-    matrix is one ``LineCollection`` whose ``gid`` is its name (``"W1"`` ...), segments in row-major order.
+    matrix is one ``LineCollection`` whose ``gid`` is its name (``"W1"`` ...), segments in row-major order; the
+    texts have the gid ``"node"``, ``"bias"`` or ``"weight"``.
     """
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
@@ -372,7 +373,8 @@ def plot_network(net, *, show_weights=None, ax=None):
         if show:
             for (start, end), w in zip(segments, flat):
                 ax.text(start[0] + 0.7 * (end[0] - start[0]), start[1] + 0.7 * (end[1] - start[1]), f"{w:.2g}",
-                        fontsize=6, ha="center", va="center", zorder=4, bbox={"fc": "white", "ec": "none", "pad": 0.1})
+                        fontsize=6, ha="center", va="center", zorder=4, gid="weight",
+                        bbox={"fc": "white", "ec": "none", "pad": 0.1})
     _draw_nodes(net, ax, layout)
     ax.legend(handles=[Line2D([], [], color=POSITIVE, label="positive weight"),
                        Line2D([], [], color=NEGATIVE, label="negative weight")],
@@ -419,14 +421,14 @@ def _draw_nodes(net, ax, layout) -> None:
         ax.scatter(xs, ys, s=380, facecolor="white", edgecolors="black", zorder=2)
         for (px, py), name in zip(nodes, names[l]):
             if l == 0:
-                ax.text(px - 0.12, py, name, ha="right", va="center", fontsize=8)
+                ax.text(px - 0.12, py, name, ha="right", va="center", fontsize=8, gid="node")
             elif l == last:
-                ax.text(px + 0.12, py, name, ha="left", va="center", fontsize=8)
+                ax.text(px + 0.12, py, name, ha="left", va="center", fontsize=8, gid="node")
             else:
-                ax.text(px, py, name, ha="center", va="center", fontsize=6, zorder=3)
+                ax.text(px, py, name, ha="center", va="center", fontsize=6, zorder=3, gid="node")
         if bias is not None:
             ax.scatter([bias[0]], [bias[1]], s=300, marker="s", facecolor="0.85", edgecolors="black", zorder=2)
-            ax.text(*bias, "1", ha="center", va="center", fontsize=8, zorder=3)
+            ax.text(*bias, "1", ha="center", va="center", fontsize=8, zorder=3, gid="bias")
 
 
 __all__ = ["class_colors", "grid_frame", "held_values", "pale", "plot_decision_boundary", "plot_fit", "plot_loss",

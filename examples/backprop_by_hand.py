@@ -25,8 +25,8 @@ rng = np.random.default_rng(0)
 net.W1, net.W2 = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))   # x1a1 = rnorm(1) ...
 
 
-def show(name, A, note=""):
-    print(f"  {name:<28} {str(A.shape):<9} first row {A[0]}{note}")
+def show(name, A):
+    print(f"  {name:<28} {A.shape!s:<9} first row {A[0]}")
 
 
 def sigmoid(z):
