@@ -370,9 +370,10 @@ def plot_network(net, *, show_weights=None, ax=None):
         ax.add_collection(LineCollection(segments, colors=np.where(flat >= 0, POSITIVE, NEGATIVE),
                                          linewidths=0.3 + 4.0 * np.abs(flat) / biggest, alpha=0.8, zorder=1,
                                          gid=f"W{l + 1}"))
-        if show:
-            for (start, end), w in zip(segments, flat):
-                ax.text(start[0] + 0.7 * (end[0] - start[0]), start[1] + 0.7 * (end[1] - start[1]), f"{w:.2g}",
+        if show:   # each source row's labels at its own distance along the edges, so that they do not pile up
+            along = np.repeat(0.3 + 0.45 * np.arange(W.shape[0]) / max(W.shape[0] - 1, 1), W.shape[1])
+            for (start, end), w, t in zip(segments, flat, along):
+                ax.text(start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1]), f"{w:.2g}",
                         fontsize=6, ha="center", va="center", zorder=4, gid="weight",
                         bbox={"fc": "white", "ec": "none", "pad": 0.1})
     _draw_nodes(net, ax, layout)
