@@ -95,10 +95,10 @@ def held_values(net, frame: pd.DataFrame, varying) -> dict:
     return held
 
 
-def grid_frame(net, frame: pd.DataFrame, varying: dict) -> pd.DataFrame:
-    """A frame of the predictors: ``varying`` maps column -> values (all the same length), the others held."""
+def grid_frame(net, frame: pd.DataFrame, varying: dict, held: dict) -> pd.DataFrame:
+    """A frame of the predictors: ``varying`` maps column -> values (all the same length), ``held`` column ->
+    the one value of every other predictor (``held_values``); dtypes (categories) follow ``frame``."""
     n = len(next(iter(varying.values())))
-    held = held_values(net, frame, varying)
     columns = {col: np.asarray(varying[col]) if col in varying else
                pd.Series([held[col]] * n, dtype=frame[col].dtype) for col in net.design.predictors}
     return pd.DataFrame(columns)
@@ -188,7 +188,8 @@ def plot_decision_boundary(net, x=None, y=None, *, data=None, resolution=200, po
     frame = training_frame(net, data)
     gx, gy = _span(frame[x], resolution), _span(frame[y], resolution)
     XX, YY = np.meshgrid(gx, gy)                                    # (resolution, resolution), rows follow y
-    codes = net.predict(grid_frame(net, frame, {x: XX.ravel(), y: YY.ravel()})).cat.codes.to_numpy()
+    held = held_values(net, frame, (x, y))
+    codes = net.predict(grid_frame(net, frame, {x: XX.ravel(), y: YY.ravel()}, held)).cat.codes.to_numpy()
     K, colors = len(net.classes), class_colors(len(net.classes))
     ax = _axes(ax)
     ax.pcolormesh(gx, gy, codes.reshape(XX.shape), shading="nearest", cmap=ListedColormap([pale(c) for c in colors]),
@@ -201,8 +202,7 @@ def plot_decision_boundary(net, x=None, y=None, *, data=None, resolution=200, po
         ax.legend(loc="best", fontsize="small")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.set_title(f"{'-'.join(map(str, net.layer_sizes))} network{_held_note(held_values(net, frame, (x, y)))}",
-                 fontsize="medium")
+    ax.set_title(f"{'-'.join(map(str, net.layer_sizes))} network{_held_note(held)}", fontsize="medium")
     return ax
 
 
@@ -226,7 +226,8 @@ def plot_fit(net, x=None, truth=None, *, data=None, target=None, resolution=200,
     frame = training_frame(net, data)
     truth_values = _truth(truth, frame)
     grid = np.linspace(float(frame[x].min()), float(frame[x].max()), resolution)
-    curve = net.predict(grid_frame(net, frame, {x: grid}))
+    held = held_values(net, frame, (x,))
+    curve = net.predict(grid_frame(net, frame, {x: grid}, held))
     ax = _axes(ax)
     if points:
         ax.scatter(frame[x], _observed(net, frame, data, j), color="0.6", s=14, label="observed", zorder=1)
@@ -241,7 +242,7 @@ def plot_fit(net, x=None, truth=None, *, data=None, target=None, resolution=200,
     ax.legend(loc="best", fontsize="small")
     ax.set_xlabel(x)
     ax.set_ylabel(net.design.targets[j])
-    ax.set_title(f"{net.formula}: fit{_held_note(held_values(net, frame, (x,)))}", fontsize="medium")
+    ax.set_title(f"{net.formula}: fit{_held_note(held)}", fontsize="medium")
     return ax
 
 

@@ -58,6 +58,9 @@ class Coefficients(dict):
     def __str__(self) -> str:
         return "\n\n".join(f"{name}:\n{table.to_string()}" for name, table in self.items())
 
+    def _repr_pretty_(self, printer, cycle) -> None:   # IPython and Jupyter show the tables
+        printer.text(str(self))
+
     def tidy(self) -> pd.DataFrame:
         """One row per weight: ``layer``, ``from`` (row label), ``to`` (column label), ``weight``."""
         parts = [table.rename_axis(index="from", columns="to").stack().rename("weight").reset_index()
@@ -141,6 +144,9 @@ class Summary:
                  else f"RMSE {self.metrics['rmse']:.4g}")
         return (f"<Summary {self.formula!r}: {self.task} {self.sizes}, {self.parameters} parameters, "
                 f"{self.iterations} iterations, loss {self.metrics['loss']:.6g}, {score}>")
+
+    def _repr_pretty_(self, printer, cycle) -> None:   # IPython and Jupyter show the whole report, as R does
+        printer.text(str(self))
 
     def __str__(self) -> str:
         facts = "\n".join(f"  {key:<15} {value}" for key, value in self.facts.items())

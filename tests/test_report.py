@@ -1,5 +1,7 @@
 """summary() and coef(): the tables equal the weights, the counts equal their sizes, the metrics equal the queries."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,6 +103,13 @@ def test_summary_of_a_regression_with_training_extras(toy):
     for piece in ("(standardized)", "dropout 0.2, 0.1", "decay 0.01", "Adam(betas=(0.9, 0.999), eps=1e-08)",
                   "squared error (summed)", "val_rmse"):
         assert piece in text
+
+
+def test_ipython_shows_the_full_text(iris_net):
+    for obj in (iris_net.summary(), iris_net.coef()):
+        printed = []
+        obj._repr_pretty_(SimpleNamespace(text=printed.append), False)      # IPython's printer protocol
+        assert printed == [str(obj)]
 
 
 def test_summary_of_an_untrained_network(toy):
