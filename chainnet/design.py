@@ -226,11 +226,19 @@ class Design:
                             f"{_plain(str(exc))}") from exc
         return _as_float_matrix(mm, self.formula), complete
 
-    def response_values(self, newdata) -> pd.Series:
-        """The response column of ``newdata`` (to score predictions), checked against the training classes."""
+    def response_values(self, newdata) -> pd.Series | pd.DataFrame:
+        """The response of ``newdata`` (to score predictions): its column, or the target columns of a
+        multi-column response (``y1 + y2 ~ x``); classes are checked against the training classes."""
         _check_frame(newdata, "newdata")
-        if self.response is None or self.response not in newdata.columns:
-            raise DataError(f"newdata has no response column {self.response or self.formula!r}; "
+        if self.response is None:
+            missing = [t for t in self.targets if t not in newdata.columns]
+            if missing:
+                raise DataError(f"newdata lacks the response column(s) {missing} of formula {self.formula!r}; "
+                                "scoring needs the true values (an expression response such as np.log(y) must "
+                                "be added to newdata as a column of that name)")
+            return newdata[list(self.targets)]
+        if self.response not in newdata.columns:
+            raise DataError(f"newdata has no response column {self.response!r}; "
                             "scoring needs the true values next to the predictors")
         values = newdata[self.response]
         if self.task == "classification":

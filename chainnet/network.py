@@ -322,7 +322,7 @@ class NeuralNetwork:
         """(X, T) for the rows of ``newdata`` with complete predictors and response."""
         truth = self.design.response_values(newdata)
         X, complete = self._design_matrix(newdata)
-        has_truth = truth.notna().to_numpy()
+        has_truth = truth.notna().to_numpy().reshape(len(truth), -1).all(axis=1)
         keep = has_truth[complete]
         T, _ = training.targets(truth[complete & has_truth], self.design, self.dtype)
         return X[keep], T
