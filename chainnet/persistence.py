@@ -333,7 +333,8 @@ def _optimizer(spec, arrays, weights):
 
 def _generator(state) -> np.random.Generator:
     if not isinstance(state, dict) or state.get("bit_generator") not in BIT_GENERATORS:
-        raise ModelFileError(f"the model file's generator state names no known bit generator: {_get(state, 'bit_generator')!r}")
+        raise ModelFileError("the model file's generator state names no known bit generator: "
+                             f"{_get(state, 'bit_generator')!r}")
     bit_generator = BIT_GENERATORS[state["bit_generator"]]()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
