@@ -246,10 +246,11 @@ class NeuralNetwork:
         set_data(self, data)
         return self
 
-    def to_torch(self, link=True, dtype="float64"):
-        """A ``torch.nn.Sequential`` with these weights, taking ``X`` (see ``chainnet.export``); needs torch."""
+    def to_torch(self, dtype="float64"):
+        """A ``torch.nn.Sequential`` with these weights: ``model(X)`` = ``feedforward().output``, ``model[:-1](X)``
+        the logits (see ``chainnet.export``). Needs ``pip install 'chainnet[torch]'``."""
         from .export import to_torch
-        return to_torch(self, link=link, dtype=dtype)
+        return to_torch(self, dtype=dtype)
 
     # ------------------------------------------------------------------------------------------ internals
     def _prepare(self, X: np.ndarray) -> np.ndarray:
