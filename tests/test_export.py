@@ -8,7 +8,8 @@ import pytest
 from chainnet import ArgumentError, NeuralNetwork
 
 torch = pytest.importorskip("torch")
-from chainnet.export import from_torch, layout, objective, tensors  # noqa: E402
+export = pytest.importorskip("chainnet.export")
+from_torch, layout, objective, tensors = export.from_torch, export.layout, export.objective, export.tensors
 
 TASKS = {"binary": "yes ~ x + z + g", "multiclass": "k ~ x + z + g", "regression": "y ~ x + g",
          "two outputs": "y + y2 ~ x + z - 1"}
