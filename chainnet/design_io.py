@@ -43,7 +43,12 @@ _TEXT_DTYPES = ("object", "str", "string")
 # ---------------------------------------------------------------------------------------------- save
 def design_facts(design: Design) -> dict:
     """The design as JSON-ready facts; raises :class:`FormulaError` when it could not be rebuilt from them."""
-    check_formula(design.formula, list(design.dtypes))
+    try:
+        check_formula(design.formula, list(design.dtypes))
+    except FormulaError as exc:
+        raise FormulaError(f"this model cannot be saved: {exc}. A saved formula may use only the data's columns and "
+                           "allowed transforms (a loaded model has no session variables): add such values to the "
+                           "data as columns") from None
     for col, dtype in design.dtypes.items():
         _column_kind(col, dtype, FormulaError)
     spec = design.spec

@@ -22,6 +22,7 @@ so every piece it can run has been checked.
 from __future__ import annotations
 
 import ast
+import difflib
 import keyword
 import re
 
@@ -58,8 +59,11 @@ def check_formula(formula: str, columns) -> None:
     if text.count("~") != 1:
         raise FormulaError(f"formula {formula!r} refused: it needs exactly one '~'")
     lhs, rhs = text.split("~")
+    for side, part, example in (("response", lhs, "'Species ~ .'"), ("predictors", rhs, "'y ~ x' or 'y ~ .'")):
+        if not part.strip():
+            raise FormulaError(f"formula {formula!r} has no {side}: write it as {example}")
     for side, part in (("left", lhs), ("right", rhs)):
-        _check_tree(_parse(part, formula, side), formula, names | ({_DOT} if side == "right" else set()))
+        _check_tree(_parse(part, formula, side), formula, names | ({_DOT} if side == "right" else set()), columns)
 
 
 def _placeholders(formula: str, columns: list[str]) -> tuple[str, set[str]]:
@@ -88,17 +92,22 @@ def _parse(part: str, formula: str, side: str) -> ast.AST:
     python = part.replace("%in%", "%").replace(":", "&")
     python = re.sub(r"(?<![\w.)\]'\"])\.(?![\w])", _DOT, python)  # formulaic's '.': all other columns
     try:
-        return ast.parse(python.strip() or "_", mode="eval")
+        return ast.parse(python.strip(), mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"formula {formula!r} refused: its {side} side cannot be read as a formula "
                            f"({exc.msg})") from None
 
 
-def _check_tree(tree: ast.AST, formula: str, names: set[str]) -> None:
+def _check_tree(tree: ast.AST, formula: str, names: set[str], columns: list[str]) -> None:
     def refuse(what: str):
-        raise FormulaError(f"formula {formula!r} refused: {what} is not allowed in a saved formula; allowed are "
-                           f"the data's columns, {sorted(CALLS)}, np.{{{','.join(sorted(NUMPY))}}} and "
-                           "formula operators")
+        raise FormulaError(f"formula {formula!r} refused: {what} is not allowed; a formula may use the data's "
+                           f"columns, {', '.join(c + '()' for c in sorted(CALLS))}, np.{{{','.join(sorted(NUMPY))}}}(), "
+                           f"contr.{{{','.join(sorted(CONTRASTS))}}} and formula operators")
+
+    def unknown(name: str):
+        match = difflib.get_close_matches(name, columns, n=1)
+        raise FormulaError(f"formula {formula!r}: {name!r} is not a column of the data"
+                           + (f" (did you mean {match[0]!r}?)" if match else f"; columns are {columns}"))
 
     def visit(node, called=False):
         if isinstance(node, ast.Expression):
@@ -116,13 +125,16 @@ def _check_tree(tree: ast.AST, formula: str, names: set[str]) -> None:
         if isinstance(node, ast.Name):
             if node.id in names or (called and node.id in CALLS):
                 return None
-            return refuse(f"the name {_show(node.id)!r}" + (" (called)" if called else " (not a column)"))
+            return refuse(f"the call of {node.id!r}") if called else unknown(_show(node.id))
         if isinstance(node, ast.Attribute):
             module = node.value.id if isinstance(node.value, ast.Name) else None
             if module in MODULES and node.attr in MODULES[module] and module not in names \
                     and (called or module == "contr"):
                 return None
-            return refuse(f"the attribute {ast.unparse(node)!r}")
+            text = ast.unparse(node)
+            if not called and re.fullmatch(r"[\w.]+", text):
+                return unknown(text)                      # most likely a misspelt dotted column name
+            return refuse(f"the attribute {text!r}")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, (ast.Name, ast.Attribute)):
                 return refuse(f"the call {ast.unparse(node)!r}")
