@@ -86,3 +86,32 @@ def test_bad_arguments(toy):
     small = _net(toy, TASKS["regression"], "relu", 3)
     with pytest.raises(ArgumentError, match="do not match"):
         from_torch(small, net.to_torch())
+
+
+def test_ddp_training_in_a_gloo_group_equals_chainnet_training(toy, tmp_path):
+    """The README's hand-off in miniature: DistributedDataParallel (one CPU process, gloo) trains the exported
+    logits on chainnet's design matrix with torch's Adam, and lands on the weights chainnet's Adam reaches."""
+    dist = pytest.importorskip("torch.distributed")
+    if not dist.is_available():
+        pytest.skip("torch.distributed is not available")
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    net = NeuralNetwork("k ~ x + scale(z) + g", data=toy, hidden=[5, 3], activation="tanh", seed=4)
+    net.save(tmp_path / "start.npz")
+    twin = NeuralNetwork.load(tmp_path / "start.npz")                   # the same network, for chainnet to train
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        X, T = tensors(net)
+        model = DDP(net.to_torch()[:-1])
+        loss_fn = torch.nn.CrossEntropyLoss(reduction="sum")
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        for _ in range(25):
+            opt.zero_grad()
+            loss_fn(model(X), T).backward()
+            opt.step()
+    finally:
+        dist.destroy_process_group()
+    twin.train(25, learn_rate=0.01, optimizer="adam", trace=0, tolerance=0)
+    from_torch(net, model.module)
+    for W, V in zip(net.weights, twin.weights):
+        np.testing.assert_allclose(W, V, rtol=1e-9, atol=1e-11)
