@@ -7,9 +7,10 @@
 
 from . import datasets, optim, schedules
 from .errors import (ArgumentError, ArgumentTypeError, ChainnetError, DataError, DivergedError, FormulaError,
-                     NewLevelError, TaskError)
+                     ModelFileError, NewLevelError, TaskError)
 from .network import NeuralNetwork
 
 __version__ = "0.1.0"
 __all__ = ["NeuralNetwork", "datasets", "optim", "schedules", "ChainnetError", "FormulaError", "DataError",
-           "NewLevelError", "ArgumentError", "ArgumentTypeError", "DivergedError", "TaskError", "__version__"]
+           "NewLevelError", "ArgumentError", "ArgumentTypeError", "DivergedError", "TaskError", "ModelFileError",
+           "__version__"]

@@ -237,7 +237,7 @@ class NeuralNetwork:
     def load(cls, path) -> "NeuralNetwork":
         """A model from ``save()``: predicts bit-identically and trains on exactly as if never saved."""
         from .persistence import load
-        return load(path)
+        return load(path, cls)
 
     def set_data(self, data) -> "NeuralNetwork":
         """Train on ``data`` from now on, encoded through the stored formula (levels, ``scale()``, standardisation

@@ -60,6 +60,9 @@ def save(net, path, include_data: bool = True) -> None:
     meta, arrays = _meta(net, include_data), _arrays(net, include_data)
     arrays["meta"] = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
     path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path!r}: there is no folder {folder!r}")
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
         with open(tmp, "wb") as fh:
@@ -139,11 +142,12 @@ def _version() -> str:
 
 
 # ---------------------------------------------------------------------------------------------- load
-def load(path):
-    """A :class:`NeuralNetwork` from a file written by :func:`save`; :class:`ModelFileError` for anything else."""
+def load(path, cls=None):
+    """A :class:`NeuralNetwork` (or ``cls``) from a file written by :func:`save`; :class:`ModelFileError` for
+    anything else."""
     meta, arrays = _read(os.fspath(path))
     try:
-        return _rebuild(meta, arrays)
+        return _rebuild(meta, arrays, cls)
     except ModelFileError:
         raise
     except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -212,12 +216,12 @@ def _get(meta, key):
 
 
 # ---------------------------------------------------------------------------------------------- rebuild
-def _rebuild(meta: dict, arrays: dict):
+def _rebuild(meta: dict, arrays: dict, cls=None):
     from .network import NeuralNetwork
 
     m = meta["model"]
     design = design_from_facts(meta["design"])
-    net = object.__new__(NeuralNetwork)
+    net = object.__new__(cls or NeuralNetwork)
     hidden = checks.hidden_units(list(m["hidden"]))
     act = get_activation(m["activation"])
     net.design, net.hidden, net.activation, net.seed = design, hidden, act.name, m["seed"]

@@ -406,3 +406,14 @@ def test_penguins_demo_model_round_trip(tmp_path):
     net.train(3, optimizer="rmsprop", learn_rate=0.01, batch_size=32, trace=0)
     loaded = _reload(net, tmp_path / "p.npz")
     pd.testing.assert_frame_equal(loaded.predict_proba(data), net.predict_proba(data))
+
+
+def test_load_returns_the_subclass_it_is_called_on_and_save_names_a_missing_folder(toy, tmp_path):
+    class MyNet(NeuralNetwork):
+        pass
+    net = NeuralNetwork("y ~ x", data=toy, hidden=1, seed=0)
+    net.save(tmp_path / "n.npz")
+    assert type(MyNet.load(tmp_path / "n.npz")) is MyNet
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        net.save(tmp_path / "nowhere" / "n.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.npz"]       # no temporary file left behind
