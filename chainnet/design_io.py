@@ -32,12 +32,9 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from . import jsoncodec
-from .design import Design, quote_names, split_formula
+from .design import TASKS, Design, quote_names, split_formula
 from .errors import DataError, FormulaError, ModelFileError
 from .formula_guard import check_formula
-
-_NUMERIC_KINDS = "iuf"
-_TEXT_DTYPES = ("object", "str", "string")
 
 
 # ---------------------------------------------------------------------------------------------- save
@@ -79,6 +76,9 @@ def design_from_facts(stored: dict) -> Design:
         raise ModelFileError(f"the model file's formula is refused, nothing was run: {exc}") from None
     for col, dtype in dtypes.items():
         _column_kind(col, dtype, ModelFileError)
+    if facts["task"] not in TASKS or (facts["task"] == "classification") != (facts["classes"] is not None) \
+            or not facts["targets"] or (facts["classes"] is not None and len(facts["classes"]) < 2):
+        raise ModelFileError("the model file's task, classes and targets disagree")
     levels = {str(c): tuple(lv) for c, lv in facts["levels"].items()}
     predictors = tuple(facts["predictors"])
     if not set(predictors) <= set(dtypes) or not set(levels) <= set(predictors):
@@ -137,19 +137,23 @@ def _prototype(predictors, dtypes: dict, levels: dict) -> pd.DataFrame:
 
 
 def _column_kind(col: str, dtype: str, error) -> str:
-    """'numeric', 'bool', 'category' or 'text'; any other dtype (dates, objects of Python classes) is refused."""
-    if not isinstance(dtype, str):
-        raise error(f"column {col!r} has no dtype name")
-    if dtype in ("category", "bool") or dtype in _TEXT_DTYPES:
-        return {"category": "category", "bool": "bool"}.get(dtype, "text")
+    """'numeric', 'bool', 'category' or 'text'; other dtypes (dates, intervals, complex) are refused.
+
+    ``pandas_dtype`` only parses the name (numpy and pandas dtypes, nullable ``Int64``/``boolean`` included)."""
     try:
-        kind = np.dtype(dtype).kind
+        dt = pd.api.types.pandas_dtype(dtype) if isinstance(dtype, str) else None
     except TypeError:
-        kind = None
-    if kind not in tuple(_NUMERIC_KINDS):
-        raise error(f"column {col!r} has dtype {dtype!r}; a saved model supports numeric, bool, category and "
-                    "text columns only: convert it (e.g. a date to a number of days) before fitting")
-    return "numeric"
+        dt = None
+    if isinstance(dt, pd.CategoricalDtype):
+        return "category"
+    if dt is not None and pd.api.types.is_bool_dtype(dt):
+        return "bool"
+    if dt is not None and pd.api.types.is_numeric_dtype(dt) and dt.kind in "iuf":
+        return "numeric"
+    if dt is not None and (dt == object or pd.api.types.is_string_dtype(dt)):
+        return "text"
+    raise error(f"column {col!r} has dtype {dtype!r}; a saved model supports numeric, bool, category and text "
+                "columns only: convert it (e.g. a date to a number of days) before fitting")
 
 
 # ---------------------------------------------------------------------------------------------- new training data

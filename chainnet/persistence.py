@@ -327,7 +327,7 @@ def _optimizer(spec, arrays, weights):
     if not isinstance(t, int) or isinstance(t, bool) or t < 0:
         raise ModelFileError(f"the optimizer's step count t must be an integer >= 0, got {t!r}")
     slots = spec["slots"]
-    if slots and list(slots) != list(opt.slots):
+    if list(slots) != list(opt.slots):
         raise ModelFileError(f"optimizer {opt.name!r} keeps state {list(opt.slots)}, the file has {slots}")
     opt.state = {s: [np.ascontiguousarray(_array(arrays, f"opt.{s}.{l + 1}", W.shape, W.dtype))
                      for l, W in enumerate(weights)] for s in slots}

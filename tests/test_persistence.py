@@ -417,3 +417,13 @@ def test_load_returns_the_subclass_it_is_called_on_and_save_names_a_missing_fold
     with pytest.raises(FileNotFoundError, match="no folder"):
         net.save(tmp_path / "nowhere" / "n.npz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.npz"]       # no temporary file left behind
+
+
+def test_nullable_pandas_dtypes_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": pd.array(rng.integers(0, 5, 30), dtype="Int64"),
+                       "b": pd.array(rng.random(30) > 0.5, dtype="boolean"), "y": rng.normal(size=30)})
+    net = NeuralNetwork("y ~ a + b", data=df, hidden=2, seed=0)
+    loaded = _reload(net, tmp_path / "n.npz")
+    assert loaded.design.dtypes == {"a": "Int64", "b": "boolean", "y": "float64"}
+    pd.testing.assert_series_equal(loaded.predict(df), net.predict(df))
