@@ -57,6 +57,7 @@ def save(net, path, include_data: bool = True) -> None:
     """Write ``net`` to ``path`` (any name; ``.npz`` is conventional), atomically: a crash leaves the old file."""
     if not isinstance(include_data, bool):
         raise ArgumentTypeError(f"include_data must be True or False, got {include_data!r}")
+    include_data = include_data and len(net._X) > 0          # a model loaded without data has none to save
     meta, arrays = _meta(net, include_data), _arrays(net, include_data)
     arrays["meta"] = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
     path = os.fspath(path)
@@ -126,7 +127,8 @@ def _index_array(rows: pd.Index) -> np.ndarray:
     values = np.asarray(rows)
     if values.dtype.kind in "biufM":
         return values
-    if isinstance(rows, pd.MultiIndex) or not all(isinstance(v, str) for v in values):
+    text = str(rows.dtype) in ("object", "str", "string") and all(isinstance(v, str) for v in values)
+    if isinstance(rows, pd.MultiIndex) or not text:
         raise DataError("the data's row index holds values that cannot be stored without pickle: reset it "
                         "(data.reset_index(drop=True)) before fitting, or save with include_data=False")
     return values.astype(str)

@@ -427,3 +427,14 @@ def test_nullable_pandas_dtypes_round_trip(tmp_path):
     loaded = _reload(net, tmp_path / "n.npz")
     assert loaded.design.dtypes == {"a": "Int64", "b": "boolean", "y": "float64"}
     pd.testing.assert_series_equal(loaded.predict(df), net.predict(df))
+
+
+def test_categorical_index_is_refused_at_save_and_a_lean_model_saves_lean(toy, tmp_path):
+    net = NeuralNetwork("y ~ x", data=toy.set_axis(pd.CategoricalIndex([f"r{i}" for i in range(40)])), hidden=0)
+    with pytest.raises(DataError, match="reset_index"):
+        net.save(tmp_path / "c.npz")
+    lean = _reload(net, tmp_path / "c.npz", include_data=False)
+    again = _reload(lean, tmp_path / "again.npz")                      # include_data=True, but it has none
+    with np.load(tmp_path / "again.npz", allow_pickle=False) as npz:
+        assert "X" not in npz.files
+    pd.testing.assert_series_equal(again.predict(toy), net.predict(toy))
