@@ -99,10 +99,12 @@ def _parse(part: str, formula: str, side: str) -> ast.AST:
 
 
 def _check_tree(tree: ast.AST, formula: str, names: set[str], columns: list[str]) -> None:
+    allowed = (f"{', '.join(c + '()' for c in sorted(CALLS))}, np.{{{','.join(sorted(NUMPY))}}}(), "
+               f"contr.{{{','.join(sorted(CONTRASTS))}}}")
+
     def refuse(what: str):
         raise FormulaError(f"formula {formula!r} refused: {what} is not allowed; a formula may use the data's "
-                           f"columns, {', '.join(c + '()' for c in sorted(CALLS))}, np.{{{','.join(sorted(NUMPY))}}}(), "
-                           f"contr.{{{','.join(sorted(CONTRASTS))}}} and formula operators")
+                           f"columns, {allowed} and formula operators")
 
     def unknown(name: str):
         match = difflib.get_close_matches(name, columns, n=1)

@@ -152,7 +152,7 @@ def load(path, cls=None):
         return _rebuild(meta, arrays, cls)
     except ModelFileError:
         raise
-    except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+    except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
         raise ModelFileError(f"{path!r} is damaged or was edited: {type(exc).__name__}: {exc}") from exc
 
 
@@ -182,7 +182,7 @@ def _read(path: str) -> tuple[dict, dict]:
         raise ModelFileError(f"{path!r} is an .npz archive but not a chainnet model (no 'meta' document)")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:   # JSONDecodeError is a ValueError
         raise ModelFileError(f"{path!r} has an unreadable 'meta' document: {exc}") from None
     _check_meta(meta, path)
     return meta, arrays
@@ -268,6 +268,8 @@ def _set_data_arrays(net, arrays, data) -> None:
         return
     X = _array(arrays, "X", (None, width), dtype)
     n = X.shape[0]
+    if not np.isfinite(X).all():
+        raise ModelFileError("the model file's design matrix X holds NaN or infinite values")
     if net.design.task == "classification":
         codes = _array(arrays, "Y", (n,), None)
         if codes.dtype.kind not in "iu" or codes.min(initial=0) < 0 or codes.max(initial=0) >= len(net.design.classes):
@@ -311,8 +313,11 @@ def _text_dtype(name: str) -> str:
 
 def _weights(arrays, net) -> list:
     sizes = [len(net.design.columns), *net.hidden, net._T.shape[1]]
-    return [np.ascontiguousarray(_array(arrays, f"W{l + 1}", (sizes[l] + (l > 0), sizes[l + 1]), net.dtype))
-            for l in range(len(sizes) - 1)]
+    weights = [np.ascontiguousarray(_array(arrays, f"W{l + 1}", (sizes[l] + (l > 0), sizes[l + 1]), net.dtype))
+               for l in range(len(sizes) - 1)]
+    if not all(np.isfinite(W).all() for W in weights):
+        raise ModelFileError("the model file's weights hold NaN or infinite values")
+    return weights
 
 
 def _output(arrays, data, net):

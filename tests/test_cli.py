@@ -180,7 +180,8 @@ def test_user_mistakes_are_one_line_errors(files, tmp_path):
     for i, (args, fragments) in enumerate(cases):
         assert_one_line_error((run if i < 6 else call)(*args), *fragments)   # bad formula, file, CSV: subprocess
     assert_one_line_error(call("predict", d / "iris.npz", tmp_path / "reg.csv", "--proba"), "lacks the predictor")
-    assert call("fit", "x ~ y", tmp_path / "reg.csv", "--iterations", "2", "--save", tmp_path / "reg.npz").returncode == 0
+    fitted = call("fit", "x ~ y", tmp_path / "reg.csv", "--iterations", "2", "--save", tmp_path / "reg.npz")
+    assert fitted.returncode == 0, fitted.stderr
     assert_one_line_error(call("predict", tmp_path / "reg.npz", tmp_path / "reg.csv", "--proba"),
                           "--proba is for classification")
     assert_one_line_error(call("fit", "x ~ y", tmp_path / "reg.csv", "--save", tmp_path / "no" / "m.npz"), "no folder")

@@ -331,6 +331,8 @@ def test_flipped_bytes_are_refused_or_harmless(saved, tmp_path, toy):
     (lambda m: m["design"].update(columns=["Intercept", "x"]), "rebuilds the columns"),
     (lambda m: m["design"]["dtypes"].update(z="datetime64[ns]"), "dtype"),
     (lambda m: m["history"].append({"loss": "x"}), "history"),
+    (lambda m: m.update(history=[{"loss": 1.0}, [[[[[[]]]]]]]), "history"),
+    (lambda m: m["design"].update(task="clustering"), "task, classes and targets"),
 ])
 def test_edited_json_is_refused(saved, tmp_path, change, message):
     bad = _rewrite(saved, tmp_path / "edit.npz", meta_change=change)
@@ -344,6 +346,8 @@ def test_edited_json_is_refused(saved, tmp_path, change, message):
     (lambda a: a.pop("X"), "lacks the array 'X'"),
     (lambda a: a.update(extra=np.zeros(2)), "unexpected entries"),
     (lambda a: a.update(Y=a["Y"] + 5), "class codes"),
+    (lambda a: a.update(W1=a["W1"] * np.nan), "NaN"),
+    (lambda a: a.update(X=np.full_like(a["X"], np.inf)), "NaN or infinite"),
 ])
 def test_edited_arrays_are_refused(saved, tmp_path, change, message):
     bad = _rewrite(saved, tmp_path / "edit.npz", arrays_change=change)
@@ -438,3 +442,13 @@ def test_categorical_index_is_refused_at_save_and_a_lean_model_saves_lean(toy, t
     with np.load(tmp_path / "again.npz", allow_pickle=False) as npz:
         assert "X" not in npz.files
     pd.testing.assert_series_equal(again.predict(toy), net.predict(toy))
+
+
+def test_deeply_nested_json_is_refused(saved, tmp_path):
+    with np.load(saved, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    deep = "[" * 100_000 + "]" * 100_000
+    text = arrays.pop("meta").tobytes().decode().replace('"history": [', f'"history": [{deep}, ')
+    np.savez(tmp_path / "deep.npz", meta=np.frombuffer(text.encode(), dtype=np.uint8), **arrays)
+    with pytest.raises(ModelFileError, match="unreadable"):
+        NeuralNetwork.load(tmp_path / "deep.npz")
