@@ -6,10 +6,11 @@ The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
 - ``meta``: a JSON document, UTF-8, stored as a uint8 array *inside* the archive, so that the model is one
   file that cannot lose half of itself, and the zip's CRC-32 checks cover the JSON too. It holds the format
   name and version, the network's settings, the design facts (:mod:`chainnet.design_io`), the optimizer's
-  name, hyperparameters and step count, the generator's ``bit_generator.state``, the history rows and the
-  iteration count;
+  name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names
+  and the iteration count;
 - ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
-  optimizer state aligned with the weights;
+  optimizer state aligned with the weights; ``history`` (iterations, columns) float64 with
+  ``history_present`` marking the values each row has (validation columns only for some ``train()`` calls);
 - with ``include_data=True`` (the default, as the R6 object holds its data): ``X``, ``Y`` (class codes or
   values), ``rows`` (the data's row labels) and ``output`` (the last forward pass).
 
@@ -88,7 +89,7 @@ def _meta(net, include_data: bool) -> dict:
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
                                                "t": int(opt.t), "slots": list(opt.state)},
         "rng": net.rng.bit_generator.state,
-        "history": net._history,
+        "history": _history_columns(net._history),
         "data": _data_meta(net) if include_data else None,
     }
     try:
@@ -113,6 +114,10 @@ def _arrays(net, include_data: bool) -> dict:
     if net.optimizer is not None:
         for slot, state in net.optimizer.state.items():
             arrays.update({f"opt.{slot}.{l + 1}": a for l, a in enumerate(state)})
+    if net._history:
+        columns = _history_columns(net._history)
+        arrays["history"] = np.array([[row.get(c, np.nan) for c in columns] for row in net._history], dtype=float)
+        arrays["history_present"] = np.array([[c in row for c in columns] for row in net._history], dtype=bool)
     if include_data:
         arrays["X"] = net._X
         arrays["Y"] = net.Y.codes if net.task == "classification" else np.asarray(net.Y)
@@ -121,6 +126,10 @@ def _arrays(net, include_data: bool) -> dict:
         if net.output is not None:
             arrays["output"] = net.output
     return arrays
+
+
+def _history_columns(rows: list) -> list:
+    return list(dict.fromkeys(key for row in rows for key in row))
 
 
 def _index_array(rows: pd.Index) -> np.ndarray:
@@ -243,7 +252,7 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net._cache, net._cache_weights = None, None
     net.optimizer = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
-    net._history = _history(jsoncodec.decode(meta["history"]))
+    net._history = _history(meta["history"], arrays)
     leftover = set(arrays) - _consumed(net, data)
     if leftover:
         raise ModelFileError(f"the model file holds unexpected entries {sorted(leftover)}: it was edited")
@@ -351,14 +360,15 @@ def _generator(state) -> np.random.Generator:
     return np.random.Generator(bit_generator)
 
 
-def _history(rows) -> list:
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise ModelFileError("the model file's history must be a list of rows")
-    for row in rows:
-        if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
-                   for k, v in row.items()):
-            raise ModelFileError("the model file's history rows must map names to numbers")
-    return rows
+def _history(columns, arrays) -> list:
+    """The history rows (dicts of Python floats) from the ``history`` arrays and their column names."""
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise ModelFileError("the model file's history must name its columns")
+    if not columns:
+        return []
+    values = _array(arrays, "history", (None, len(columns)), np.float64)
+    present = _array(arrays, "history_present", values.shape, np.bool_)
+    return [{c: float(v) for c, v, p in zip(columns, vals, pres) if p} for vals, pres in zip(values, present)]
 
 
 def _consumed(net, data) -> set:
@@ -367,6 +377,8 @@ def _consumed(net, data) -> set:
         names |= {"center", "scale"}
     if net.optimizer is not None:
         names |= {f"opt.{s}.{l + 1}" for s in net.optimizer.state for l in range(len(net.weights))}
+    if net._history:
+        names |= {"history", "history_present"}
     if data is not None:
         names |= {"X", "Y"} | ({"rows"} if data["rows"]["kind"] == "array" else set())
         names |= {"output"} if data.get("has_output") else set()
