@@ -5,7 +5,8 @@ command. A formula read from a model file is therefore checked first, and only t
 
 - the data's columns (bare, or back-quoted: ```Sepal.Length```), and ``.`` (every other column);
 - formula operators ``+ - * / : ** ^ %in% ~`` and parentheses; numbers, strings, ``True``/``False``/``None``;
-- calls of ``scale``, ``center``, ``C``, ``poly``, ``I``, ``np.<f>`` for f in :data:`NUMPY`, and
+- calls of ``scale``, ``center``, ``C``, ``poly``, ``I``, ``log``/``log2``/``log10``/``exp`` (formulaic's
+  bare transforms, as R users write them), ``np.<f>`` for f in :data:`NUMPY`, and
   ``contr.<c>`` for c in :data:`CONTRASTS`, with keyword arguments (``poly(x, degree=3)``,
   ``C(g, levels=['b', 'a'])``);
 - inside calls, Python arithmetic and comparisons (``I(x**2)``, ``I(x > 0)``).
@@ -28,7 +29,7 @@ import re
 
 from .errors import FormulaError
 
-CALLS = frozenset({"scale", "center", "C", "poly", "I"})
+CALLS = frozenset({"scale", "center", "C", "poly", "I", "log", "log2", "log10", "exp"})  # R's log(x) too
 NUMPY = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square"})
 CONTRASTS = frozenset({"treatment", "sum", "helmert", "diff", "poly"})
 MODULES = {"np": NUMPY, "contr": CONTRASTS}

@@ -13,6 +13,7 @@ ALLOWED = [
     "y ~ (x + z)^2", "y ~ (x + z)**2", "np.log(y) ~ np.sqrt(z) + np.exp(x) + np.log1p(z) + np.abs(x)",
     "y ~ I(x**2) + I(x > 0) + I(-x / 2.5e-3)", "y ~ C(g, levels=['b', 'a', 'c'])", "y ~ C(g, contr.treatment('b'))",
     "y ~ C(g, contr.sum)", "y ~ poly(x, degree=3, raw=True)", "C(n) ~ x", "scale(y) ~ x",
+    "log(y) ~ log(z) + exp(x) + log10(z) + log2(z)",
 ]
 
 REFUSED = [

@@ -134,6 +134,7 @@ FORMULAS = [
     "y ~ C(g, contr.treatment('b')) + b",
     "scale(y) ~ x + g",
     "I(y * 2) ~ x",
+    "log(p) ~ exp(x) + log10(n + 1) + log2(z + 5) + g",
 ]
 
 
