@@ -136,7 +136,8 @@ class Design:
 
     ``columns`` are the design-matrix columns (``Intercept`` first when the formula has one); ``levels`` maps
     each categorical predictor to its training levels; ``classes`` are the response's levels (classification)
-    and ``targets`` the response's column names (regression).
+    and ``targets`` the response's column names (regression); ``dtypes`` maps every data column the formula
+    uses (response and predictors, in the data's order) to its training dtype (``"float64"``, ``"category"`` ...).
     """
 
     formula: str
@@ -150,6 +151,7 @@ class Design:
     targets: tuple[str, ...]
     spec: Any = field(repr=False, compare=False)
     context: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    dtypes: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return f"Design({self.formula!r}, task={self.task!r}, columns={len(self.columns)})"
@@ -196,7 +198,8 @@ class Design:
         numeric = tuple(c for c in predictors if c not in levels)
         design = cls(formula=formula, response=response_col, predictors=tuple(predictors),
                      columns=tuple(map(str, mm.rhs.columns)), levels=levels, numeric=numeric, task=task,
-                     classes=classes, targets=targets, spec=mm.rhs.model_spec, context=context)
+                     classes=classes, targets=targets, spec=mm.rhs.model_spec, context=context,
+                     dtypes={c: str(frame[c].dtype) for c in used})
         return design, X, Y, kept
 
     # ------------------------------------------------------------------------------------------ new data
