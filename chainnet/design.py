@@ -94,7 +94,7 @@ def referenced_columns(lhs: str, rhs: str, columns) -> tuple[list[str], list[str
     columns = [str(c) for c in columns]
     response = [c for c in columns if _mentions(lhs, c)]
     dot = re.search(r"(?<![\w.`])\.(?![\w.`])", _unquoted(rhs)) is not None
-    predictors = [c for c in columns if c not in response and (dot or _mentions(rhs, c))]
+    predictors = [c for c in columns if _mentions(rhs, c) or (dot and c not in response)]
     return response, predictors
 
 
@@ -184,7 +184,7 @@ class Design:
             raise FormulaError(f"the response {lhs!r} of formula {formula!r} is not a column of the data"
                                f"{_close(lhs.strip('`'), data.columns)}; columns are {list(map(str, data.columns))}")
         used = [c for c in map(str, data.columns) if c in set(response) | set(predictors)]
-        frame = _complete_rows(data, used, formula)
+        frame = _plain_columns(_complete_rows(data, used, formula), used)
         for col in predictors:
             _check_finite_column(frame[col], col)
         context = dict(context or {})
@@ -216,7 +216,7 @@ class Design:
                             f"uses{_close(missing[0], newdata.columns)}; add them to the data frame")
         frame = newdata[list(self.predictors)]
         complete = frame.notna().all(axis=1).to_numpy()
-        frame = frame[complete].reset_index(drop=True)
+        frame = _plain_columns(frame[complete].reset_index(drop=True), self.predictors)
         self._check_columns(frame)
         if len(frame) == 0:
             return np.empty((0, len(self.columns))), complete
@@ -291,6 +291,18 @@ def _plain_response(lhs: str, columns) -> str | None:
         name = call.group(1).strip()
     name = name.strip("`")
     return name if name in set(map(str, columns)) else None
+
+
+def _plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
+    """Column types formulaic reads right: pandas ``string`` columns become plain text (formulaic would try
+    to read them as numbers); dates and times are refused with a fix, as formulaic cannot encode them."""
+    for col in used:
+        dtype = frame[col].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+            raise DataError(f"column {col!r} holds dates or times ({dtype}), which a formula cannot encode: "
+                            f"convert it to numbers, e.g. (data[{col!r}] - data[{col!r}].min()).dt.days")
+    text = [c for c in used if isinstance(frame[c].dtype, pd.StringDtype) and frame[c].dtype.na_value is pd.NA]
+    return frame.astype({c: object for c in text}) if text else frame
 
 
 def _complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> pd.DataFrame:
