@@ -13,6 +13,7 @@ from .errors import (
     DataError,
     DivergedError,
     FormulaError,
+    ModelFileError,
     NewLevelError,
     TaskError,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "DataError",
     "DivergedError",
     "FormulaError",
+    "ModelFileError",
     "NeuralNetwork",
     "NewLevelError",
     "TaskError",

@@ -1,8 +1,15 @@
-"""The ``chainnet`` command line. User mistakes end in one line on stderr and exit status 2, never a traceback."""
+"""The ``chainnet`` command line. User mistakes end in one line on stderr and exit status 2, never a traceback.
+
+    chainnet fit "Species ~ ." iris.csv --hidden 5 --iterations 2000 --optimizer adam --save iris.npz
+    chainnet predict iris.npz new.csv --proba > predictions.csv
+    chainnet info iris.npz
+    chainnet demo iris
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .errors import ChainnetError
@@ -15,11 +22,61 @@ def _demo(args) -> None:
         print(line)
 
 
+def _hidden(text: str):
+    """``5`` -> 5, ``10,5`` -> [10, 5], ``0`` -> no hidden layer."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of units or a list such as 10,5, got {text!r}") from None
+    return sizes[0] if len(sizes) == 1 else sizes
+
+
+def _run(name):
+    def run(args):
+        from . import commands
+        getattr(commands, name)(args)
+    return run
+
+
+def _add_fit(sub) -> None:
+    from .activations import ACTIVATIONS
+    from .optimizers import OPTIMIZERS
+
+    fit = sub.add_parser("fit", help="train a network on a CSV file; trace on stderr, summary on stdout",
+                         description="Train a network: FORMULA is R style ('Species ~ .', 'y ~ scale(x) + g'); "
+                                     "text columns of the CSV are classes.")
+    fit.add_argument("formula", metavar="FORMULA")
+    fit.add_argument("data", metavar="DATA.csv")
+    fit.add_argument("--hidden", type=_hidden, default=5, help="units per hidden layer: 5, or 10,5 (default 5)")
+    fit.add_argument("--activation", default="sigmoid", choices=sorted(ACTIVATIONS))
+    fit.add_argument("--iterations", type=int, default=1000, help="passes over the data (default 1000)")
+    fit.add_argument("--learn-rate", type=float, default=0.01, help="step size (default 0.01)")
+    fit.add_argument("--optimizer", default=None, choices=sorted(OPTIMIZERS), help="default gd")
+    fit.add_argument("--batch-size", type=int, default=None, help="rows per update (default: all)")
+    fit.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
+    fit.add_argument("--standardize", action="store_true", help="centre and scale the numeric inputs")
+    fit.add_argument("--tolerance", type=float, default=0.01, help="stop when the loss falls below (default 0.01)")
+    fit.add_argument("--trace", type=int, default=None, help="print every N iterations (default iterations/10)")
+    fit.add_argument("--save", metavar="MODEL", help="write the trained model here (.npz, no pickle)")
+    fit.set_defaults(run=_run("fit"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chainnet", description="Neural networks from scratch, R style.")
     sub = parser.add_subparsers(dest="command", required=True)
     from .demos import DEMOS
 
+    _add_fit(sub)
+    predict = sub.add_parser("predict", help="predict for the rows of a CSV file with a saved model",
+                             description="Write the input's columns followed by the predictions, as CSV.")
+    predict.add_argument("model", metavar="MODEL")
+    predict.add_argument("data", metavar="DATA.csv")
+    predict.add_argument("--output", metavar="OUT.csv", help="write here instead of stdout")
+    predict.add_argument("--proba", action="store_true", help="add one probability column per class")
+    predict.set_defaults(run=_run("predict"))
+    info = sub.add_parser("info", help="summarise a saved model", description="Summarise a saved model.")
+    info.add_argument("model", metavar="MODEL")
+    info.set_defaults(run=_run("info"))
     demo = sub.add_parser("demo", help="train a network on bundled data and print its headline numbers")
     demo.add_argument("name", nargs="?", default="iris", choices=sorted(DEMOS))
     demo.add_argument("--quick", action="store_true", help="fewer iterations (for smoke tests)")
@@ -31,8 +88,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except ChainnetError as exc:
-        print(f"chainnet: error: {exc}", file=sys.stderr)
+    except (ChainnetError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError):  # `chainnet predict ... | head`: the reader left, not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        message = exc.strerror + f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else exc
+        print(f"chainnet: error: {message}", file=sys.stderr)
         return 2
     return 0
 

@@ -94,7 +94,7 @@ def referenced_columns(lhs: str, rhs: str, columns) -> tuple[list[str], list[str
     columns = [str(c) for c in columns]
     response = [c for c in columns if _mentions(lhs, c)]
     dot = re.search(r"(?<![\w.`])\.(?![\w.`])", _unquoted(rhs)) is not None
-    predictors = [c for c in columns if c not in response and (dot or _mentions(rhs, c))]
+    predictors = [c for c in columns if _mentions(rhs, c) or (dot and c not in response)]
     return response, predictors
 
 
@@ -136,7 +136,8 @@ class Design:
 
     ``columns`` are the design-matrix columns (``Intercept`` first when the formula has one); ``levels`` maps
     each categorical predictor to its training levels; ``classes`` are the response's levels (classification)
-    and ``targets`` the response's column names (regression).
+    and ``targets`` the response's column names (regression); ``dtypes`` maps every data column the formula
+    uses (response and predictors, in the data's order) to its training dtype (``"float64"``, ``"category"`` ...).
     """
 
     formula: str
@@ -150,6 +151,7 @@ class Design:
     targets: tuple[str, ...]
     spec: Any = field(repr=False, compare=False)
     context: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    dtypes: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return f"Design({self.formula!r}, task={self.task!r}, columns={len(self.columns)})"
@@ -182,7 +184,7 @@ class Design:
             raise FormulaError(f"the response {lhs!r} of formula {formula!r} is not a column of the data"
                                f"{_close(lhs.strip('`'), data.columns)}; columns are {list(map(str, data.columns))}")
         used = [c for c in map(str, data.columns) if c in set(response) | set(predictors)]
-        frame = _complete_rows(data, used, formula)
+        frame = _plain_columns(_complete_rows(data, used, formula), used)
         for col in predictors:
             _check_finite_column(frame[col], col)
         context = dict(context or {})
@@ -196,7 +198,8 @@ class Design:
         numeric = tuple(c for c in predictors if c not in levels)
         design = cls(formula=formula, response=response_col, predictors=tuple(predictors),
                      columns=tuple(map(str, mm.rhs.columns)), levels=levels, numeric=numeric, task=task,
-                     classes=classes, targets=targets, spec=mm.rhs.model_spec, context=context)
+                     classes=classes, targets=targets, spec=mm.rhs.model_spec, context=context,
+                     dtypes={c: str(frame[c].dtype) for c in used})
         return design, X, Y, kept
 
     # ------------------------------------------------------------------------------------------ new data
@@ -213,7 +216,7 @@ class Design:
                             f"uses{_close(missing[0], newdata.columns)}; add them to the data frame")
         frame = newdata[list(self.predictors)]
         complete = frame.notna().all(axis=1).to_numpy()
-        frame = frame[complete].reset_index(drop=True)
+        frame = _plain_columns(frame[complete].reset_index(drop=True), self.predictors)
         self._check_columns(frame)
         if len(frame) == 0:
             return np.empty((0, len(self.columns))), complete
@@ -226,11 +229,19 @@ class Design:
                             f"{_plain(str(exc))}") from exc
         return _as_float_matrix(mm, self.formula), complete
 
-    def response_values(self, newdata) -> pd.Series:
-        """The response column of ``newdata`` (to score predictions), checked against the training classes."""
+    def response_values(self, newdata) -> pd.Series | pd.DataFrame:
+        """The response of ``newdata`` (to score predictions): its column, or the target columns of a
+        multi-column response (``y1 + y2 ~ x``); classes are checked against the training classes."""
         _check_frame(newdata, "newdata")
-        if self.response is None or self.response not in newdata.columns:
-            raise DataError(f"newdata has no response column {self.response or self.formula!r}; "
+        if self.response is None:
+            missing = [t for t in self.targets if t not in newdata.columns]
+            if missing:
+                raise DataError(f"newdata lacks the response column(s) {missing} of formula {self.formula!r}; "
+                                "scoring needs the true values (an expression response such as np.log(y) must "
+                                "be added to newdata as a column of that name)")
+            return newdata[list(self.targets)]
+        if self.response not in newdata.columns:
+            raise DataError(f"newdata has no response column {self.response!r}; "
                             "scoring needs the true values next to the predictors")
         values = newdata[self.response]
         if self.task == "classification":
@@ -280,6 +291,18 @@ def _plain_response(lhs: str, columns) -> str | None:
         name = call.group(1).strip()
     name = name.strip("`")
     return name if name in set(map(str, columns)) else None
+
+
+def _plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
+    """Column types formulaic reads right: pandas ``string`` columns become plain text (formulaic would try
+    to read them as numbers); dates and times are refused with a fix, as formulaic cannot encode them."""
+    for col in used:
+        dtype = frame[col].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+            raise DataError(f"column {col!r} holds dates or times ({dtype}), which a formula cannot encode: "
+                            f"convert it to numbers, e.g. (data[{col!r}] - data[{col!r}].min()).dt.days")
+    text = [c for c in used if isinstance(frame[c].dtype, pd.StringDtype) and frame[c].dtype.na_value is pd.NA]
+    return frame.astype({c: object for c in text}) if text else frame
 
 
 def _complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> pd.DataFrame:

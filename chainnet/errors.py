@@ -34,3 +34,7 @@ class DivergedError(ChainnetError, ValueError):
 
 class TaskError(ChainnetError, ValueError):
     """The call does not fit the network's task (``accuracy()`` on a regression network ...)."""
+
+
+class ModelFileError(ChainnetError, ValueError):
+    """A saved model file cannot be read: not a chainnet file, truncated, tampered, or from a newer chainnet."""

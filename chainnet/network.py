@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, gradcheck, training
+from . import checks, gradcheck, plotting, report, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, TaskError
@@ -58,6 +58,7 @@ class NeuralNetwork:
         context = _caller_context()
         design, X, Y, rows = Design.build(formula, data, task, context)
         self.design, self.rows = design, rows
+        self.data = data  # the training frame, by reference: the plots read the predictors from it
         self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
         self._act, self._loss = act, loss_for(design.task, len(design.classes or ()))
         self.center, self.scale = _standardization(X, design.columns) if standardize else (None, None)
@@ -77,6 +78,9 @@ class NeuralNetwork:
     @property
     def X(self) -> np.ndarray:
         """Design matrix (n, D), intercept column included (R6: ``model.matrix``)."""
+        if not len(self._X):
+            raise DataError("this model has no training data (it was saved with include_data=False): give it "
+                            "data with net.set_data(df), or pass newdata= to predict/accuracy/compute_loss")
         return self._X
 
     @X.setter
@@ -127,7 +131,7 @@ class NeuralNetwork:
     # ------------------------------------------------------------------------------------------ verbs (chain)
     def feedforward(self) -> NeuralNetwork:
         """Forward pass over ``X`` at the current weights; stores ``output`` (n, K). Returns self."""
-        self._cache = forward(self._X, self.weights, self._act, self._loss)
+        self._cache = forward(self.X, self.weights, self._act, self._loss)
         self._cache_weights = [W.copy() for W in self.weights]
         self.output = self._cache.output
         return self
@@ -219,7 +223,7 @@ class NeuralNetwork:
         """Share of rows classified correctly: training rows, or ``newdata`` holding the response."""
         self._require("classification", "accuracy", "rmse() or r2()")
         if newdata is None:
-            return float(np.mean(training.class_codes(self._predict_X(self._X)) == self._Y.codes))
+            return float(np.mean(training.class_codes(self._predict_X(self.X)) == self._Y.codes))
         truth = self.design.response_values(newdata)
         pred = self.predict(newdata)
         ok = truth.notna().to_numpy() & pred.notna().to_numpy()
@@ -235,11 +239,46 @@ class NeuralNetwork:
         R, T = self._residuals(newdata, with_truth=True)
         return float(1.0 - np.sum(R * R) / np.sum((T - T.mean(axis=0)) ** 2))
 
+    # ------------------------------------------------------------------------------------------ pictures, reports
+    # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
+    plot_loss = plotting.plot_loss
+    plot_decision_boundary = plotting.plot_decision_boundary
+    plot_fit = plotting.plot_fit
+    plot_predicted = plotting.plot_predicted
+    plot_network = plotting.plot_network
+    summary = report.summary
+    coef = report.coef
+
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))
-        loss = f"{self.compute_loss():.6g}" if self.iteration else "untrained"
+        loss = "untrained" if not self.iteration else f"{self.compute_loss():.6g}" if len(self._X) else "no data"
         return (f"<NeuralNetwork {self.formula!r}: {self.task} {sizes} {self.activation}, "
                 f"{self.iteration} iterations, loss {loss}>")
+
+    def save(self, path, include_data=True) -> NeuralNetwork:
+        """Write the model to one ``.npz`` file, no pickle (see ``chainnet.persistence``). Returns self."""
+        from .persistence import save
+        save(self, path, include_data)
+        return self
+
+    @classmethod
+    def load(cls, path) -> NeuralNetwork:
+        """A model from ``save()``: predicts bit-identically and trains on exactly as if never saved."""
+        from .persistence import load
+        return load(path, cls)
+
+    def set_data(self, data) -> NeuralNetwork:
+        """Train on ``data`` from now on, encoded through the stored formula (levels, ``scale()``, standardisation
+        kept, not refitted): for a model loaded without its data, or new rows. Returns self."""
+        from .persistence import set_data
+        set_data(self, data)
+        return self
+
+    def to_torch(self, dtype="float64"):
+        """A ``torch.nn.Sequential`` with these weights: ``model(X)`` = ``feedforward().output``, ``model[:-1](X)``
+        the logits (see ``chainnet.export``). Needs ``pip install 'chainnet[torch]'``."""
+        from .export import to_torch
+        return to_torch(self, dtype=dtype)
 
     # ------------------------------------------------------------------------------------------ internals
     def _prepare(self, X: np.ndarray) -> np.ndarray:
@@ -304,7 +343,7 @@ class NeuralNetwork:
     def _outputs(self, newdata):
         """Outputs (rows, K) aligned with ``newdata``'s index, NaN where a predictor is missing."""
         if newdata is None:
-            return self._predict_X(self._X), self.rows
+            return self._predict_X(self.X), self.rows
         X, complete = self._design_matrix(newdata)
         out = np.full((len(newdata), self._T.shape[1]), np.nan)
         if len(X):
@@ -315,7 +354,7 @@ class NeuralNetwork:
         """(X, T) for the rows of ``newdata`` with complete predictors and response."""
         truth = self.design.response_values(newdata)
         X, complete = self._design_matrix(newdata)
-        has_truth = truth.notna().to_numpy()
+        has_truth = truth.notna().to_numpy().reshape(len(truth), -1).all(axis=1)
         keep = has_truth[complete]
         T, _ = training.targets(truth[complete & has_truth], self.design, self.dtype)
         return X[keep], T
@@ -323,7 +362,7 @@ class NeuralNetwork:
     def _residuals(self, newdata, with_truth=False):
         self._require("regression", "rmse/r2", "accuracy()")
         if newdata is None:
-            X, T = self._X, self._T
+            X, T = self.X, self._T
         else:
             X, T = self._scored(newdata)
         R = self._predict_X(X) - T

@@ -152,3 +152,23 @@ def test_accuracy_on_new_data_needs_the_response(toy):
     net = NeuralNetwork("k ~ x", data=toy, hidden=2, seed=0)
     with pytest.raises(DataError, match="no response column 'k'"):
         net.accuracy(toy.drop(columns=["k"]))
+
+
+def test_pandas_string_columns_are_classes_and_dates_are_refused(toy):
+    data = toy.assign(g=toy["g"].astype("string"))
+    net = NeuralNetwork("y ~ x + g", data=data, hidden=0, seed=0)
+    ref = NeuralNetwork("y ~ x + g", data=toy, hidden=0, seed=0)
+    assert net.design.columns == ref.design.columns and net.design.levels["g"] == ("a", "b", "c")
+    np.testing.assert_array_equal(net.X, ref.X)
+    np.testing.assert_array_equal(net.predict(data.iloc[:5]), ref.predict(toy.iloc[:5]))
+    with pytest.raises(DataError, match=r"column 'when' holds dates.*\.dt\.days"):
+        NeuralNetwork("y ~ x + when", data=toy.assign(when=pd.date_range("2020-01-01", periods=len(toy))))
+
+
+def test_a_column_in_the_response_expression_can_also_be_a_predictor(toy):
+    data = toy.assign(p=np.exp(toy["x"]))
+    net = NeuralNetwork("np.log(p) ~ p + z", data=data, hidden=0, seed=0)
+    assert set(net.design.predictors) == {"p", "z"}
+    np.testing.assert_allclose(net.Y, toy["x"], rtol=1e-12)
+    pred = net.predict(data[["p", "z"]].iloc[:3])
+    np.testing.assert_allclose(pred, net.predict().iloc[:3], rtol=1e-12)

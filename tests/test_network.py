@@ -111,6 +111,9 @@ def test_multi_output_regression_predicts_a_frame(toy):
     assert list(pred.columns) == ["y", "y2"] and pred.shape == (5, 2)
     beta, *_ = np.linalg.lstsq(net.X, toy[["y", "y2"]].to_numpy(), rcond=None)
     np.testing.assert_allclose(net.W1, beta, rtol=1e-6)
+    R = net.predict(toy).to_numpy() - toy[["y", "y2"]].to_numpy()
+    assert net.rmse(toy) == pytest.approx(np.sqrt(np.mean(R ** 2)), rel=1e-12)
+    assert net.rmse(toy) == pytest.approx(net.rmse(), rel=1e-12)
 
 
 def test_same_seed_same_bits(iris):

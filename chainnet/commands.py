@@ -1,0 +1,141 @@
+"""What the ``chainnet fit``, ``predict`` and ``info`` sub-commands do (``cli`` parses, this module works).
+
+Every user mistake (a missing file, a CSV pandas cannot read, a bad formula, a model file that is not one)
+ends as a :class:`~chainnet.errors.ChainnetError` or ``OSError`` with a one-line message; ``cli.main`` prints
+it on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import warnings
+
+import pandas as pd
+
+from .design import is_categorical
+from .errors import DataError, TaskError
+from .formula_guard import check_formula
+from .network import NeuralNetwork
+
+
+# ---------------------------------------------------------------------------------------------- reading CSV
+def read_csv(path: str, design=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(raw, data)``: the file as pandas reads it, and the frame the formula sees, where text columns are
+    categorical (so a formula treats them as classes). With a stored ``design``, each column the formula uses
+    is brought back to its training kind: a column that held text in training is read as text again even if
+    this file's values look like numbers."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: refuse
+            raw = pd.read_csv(path, index_col=False)
+    except (FileNotFoundError, IsADirectoryError):
+        raise FileNotFoundError(f"no such data file: {path}") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty: a CSV file with a header row is needed") from None
+    except pd.errors.ParserWarning:
+        raise DataError(f"{path} cannot be read as CSV: a row has more fields than the header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        raise DataError(f"{path} cannot be read as CSV: {str(exc).strip().splitlines()[-1]}") from None
+    if len(raw) == 0:
+        raise DataError(f"{path} has a header but no rows")
+    data = raw.copy()
+    for col in data.columns:
+        if _was_text(col, design) and not is_categorical(data[col]):
+            data[col] = data[col].where(data[col].isna(), data[col].astype(str))
+        if is_categorical(data[col]) and not pd.api.types.is_bool_dtype(data[col]):
+            data[col] = data[col].astype("category")
+    return raw, data
+
+
+def _was_text(col, design) -> bool:
+    if design is None or col not in design.dtypes:
+        return False
+    values = design.levels.get(col) or (design.classes if col == design.response else None) or ()
+    return design.dtypes[col] in ("object", "str", "string") or (
+        design.dtypes[col] == "category" and bool(values) and isinstance(values[0], str))
+
+
+# ---------------------------------------------------------------------------------------------- fit
+def fit(args) -> None:
+    _, data = read_csv(args.data)
+    check_formula(args.formula, data.columns)  # only columns and allowed transforms, as a saved model needs
+    net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
+                        standardize=args.standardize)
+    trace = args.trace if args.trace is not None else max(1, args.iterations // 10)
+    net.train(args.iterations, learn_rate=args.learn_rate, tolerance=args.tolerance, trace=trace,
+              optimizer=args.optimizer, batch_size=args.batch_size)
+    if args.save:
+        net.save(args.save)
+    for line in describe(net):
+        print(line)
+    if args.save:
+        print(f"saved       {args.save}")
+
+
+# ---------------------------------------------------------------------------------------------- predict
+def predict(args) -> None:
+    net = NeuralNetwork.load(args.model)
+    raw, data = read_csv(args.data, net.design)
+    if args.proba and net.task != "classification":
+        raise TaskError(f"--proba is for classification models; {args.model} does {net.task}")
+    pred = net.predict(data)
+    out = raw.copy()
+    for name, column in _prediction_columns(net, pred).items():
+        out[_free(name, out.columns)] = column
+    if args.proba:
+        for cls, column in net.predict_proba(data).items():
+            out[_free(f"prob_{cls}", out.columns)] = column
+    if args.output:
+        out.to_csv(args.output, index=False)
+    else:
+        out.to_csv(sys.stdout, index=False)
+
+
+def _prediction_columns(net, pred) -> dict:
+    if isinstance(pred, pd.DataFrame):
+        return {f"predicted_{c}": pred[c] for c in pred.columns}
+    return {f"predicted_{net.design.response or net.design.targets[0]}": pred}
+
+
+def _free(name: str, taken) -> str:
+    while name in set(map(str, taken)):
+        name += "_"
+    return name
+
+
+# ---------------------------------------------------------------------------------------------- info
+def info(args) -> None:
+    net = NeuralNetwork.load(args.model)
+    print(f"model       {args.model}")
+    for line in describe(net):
+        print(line)
+
+
+def describe(net) -> list[str]:
+    """A compact summary from the model's own facts: formula, task, layers, parameters, training, loss and
+    metric (on the stored training data, or at the last iteration when the data was not saved)."""
+    d = net.design
+    task = (f"classification, {len(d.classes)} classes: {', '.join(map(str, d.classes))}"
+            if d.task == "classification" else f"regression of {', '.join(d.targets)}")
+    link = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}[net._loss.name]
+    hidden = f"{net.activation} hidden, " if net.hidden else ""
+    lines = [f"formula     {d.formula}", f"task        {task}",
+             (f"layers      {'-'.join(map(str, net.layer_sizes))} ({hidden}{link} output; "
+              f"{len(d.columns)} design columns)"),
+             f"parameters  {sum(W.size for W in net.weights)}",
+             f"training    {net.iteration} iterations" + (f", optimizer {net.optimizer!r}" if net.optimizer else "")
+             + (f", dropout {list(net.dropout)}" if any(net.dropout) else "")
+             + (f", decay {net.decay:g}" if net.decay else "") + (", standardized" if net.standardize else "")]
+    metric = "accuracy" if d.task == "classification" else "rmse"
+    if len(net._X):
+        value = net.accuracy() if metric == "accuracy" else net.rmse()
+        lines += [f"data        {len(net._X)} rows", f"loss        {net.compute_loss():.6g}",
+                  f"{metric:<12}{value:.4f}"]
+    elif net._history:
+        last = net._history[-1]
+        lines += ["data        not stored (saved with include_data=False)",
+                  f"loss        {last['loss']:.6g} (during the last iteration)", f"{metric:<12}{last[metric]:.4f}"]
+    else:
+        lines += ["data        not stored", "loss        untrained"]
+    return lines

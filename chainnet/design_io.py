@@ -1,0 +1,174 @@
+"""A :class:`~chainnet.design.Design` as stored facts, and back: no pickled formulaic object.
+
+A design is rebuilt from what it *is*, not from how formulaic happens to hold it in memory:
+
+- the formula, and every data column it uses with its training dtype (``Design.dtypes``);
+- each categorical predictor's levels, the response's classes, the design-matrix column names;
+- formulaic's ``ModelSpec.transform_state`` (the fitted parameters of stateful transforms: ``scale()``'s
+  centre and sd, ``poly()``'s recurrence coefficients keyed by integers) and ``encoder_state`` (each
+  factor's kind and, for categorical factors, its categories; the ``contrasts`` entry there is formulaic's
+  introspection copy, rebuilt from the formula itself).
+
+Rebuilding (formulaic 1.2.2 API): the formula is parsed exactly as ``model_matrix`` parses it
+(``ModelSpec.from_spec`` with the data's columns available for ``.``), its right-hand spec gets the stored
+states (``ModelSpec.update(transform_state=..., encoder_state=...)``), and is materialised once on a one-row
+prototype frame built from the stored dtypes and levels. That fills in formulaic's column ``structure`` and
+proves the rebuilt spec gives exactly the stored design columns; a file whose encoding does not rebuild
+(tampered, or written under an incompatible formulaic) is refused. The formula passes the allow-list of
+:mod:`chainnet.formula_guard` first, so nothing in the file runs as code.
+
+A rebuilt design has an empty ``context``: a formula that used variables of the saving session instead of
+data columns is refused when saving (see ``formula_guard``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from formulaic import ModelSpec
+from formulaic.errors import FormulaicError
+from formulaic.parser.types import Factor
+
+from . import jsoncodec
+from .design import TASKS, Design, quote_names, split_formula
+from .errors import DataError, FormulaError, ModelFileError
+from .formula_guard import check_formula
+
+
+# ---------------------------------------------------------------------------------------------- save
+def design_facts(design: Design) -> dict:
+    """The design as JSON-ready facts; raises :class:`FormulaError` when it could not be rebuilt from them."""
+    try:
+        check_formula(design.formula, list(design.dtypes))
+    except FormulaError as exc:
+        raise FormulaError(f"this model cannot be saved: {exc}. A saved formula may use only the data's columns and "
+                           "allowed transforms (a loaded model has no session variables): add such values to the "
+                           "data as columns") from None
+    for col, dtype in design.dtypes.items():
+        _column_kind(col, dtype, FormulaError)
+    spec = design.spec
+    encoder = {expr: {"kind": Factor.Kind(kind).value, "state": {k: v for k, v in state.items() if k != "contrasts"}}
+               for expr, (kind, state) in spec.encoder_state.items()}
+    facts = {
+        "formula": design.formula, "response": design.response, "task": design.task,
+        "dtypes": dict(design.dtypes), "predictors": list(design.predictors), "columns": list(design.columns),
+        "levels": {c: list(lv) for c, lv in design.levels.items()}, "numeric": list(design.numeric),
+        "classes": None if design.classes is None else list(design.classes), "targets": list(design.targets),
+        "transform_state": spec.transform_state, "encoder_state": encoder,
+    }
+    try:
+        return jsoncodec.encode(facts)
+    except TypeError as exc:
+        raise FormulaError(f"formula {design.formula!r}: its encoding cannot be stored: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------- load
+def design_from_facts(stored: dict) -> Design:
+    """A :class:`Design` from :func:`design_facts`; raises :class:`ModelFileError` when the facts are malformed
+    or do not rebuild the stored columns."""
+    facts = jsoncodec.decode(stored)
+    formula, dtypes = facts["formula"], dict(facts["dtypes"])
+    try:
+        check_formula(formula, list(dtypes))
+    except FormulaError as exc:
+        raise ModelFileError(f"the model file's formula is refused, nothing was run: {exc}") from None
+    for col, dtype in dtypes.items():
+        _column_kind(col, dtype, ModelFileError)
+    if facts["task"] not in TASKS or (facts["task"] == "classification") != (facts["classes"] is not None) \
+            or not facts["targets"] or (facts["classes"] is not None and len(facts["classes"]) < 2):
+        raise ModelFileError("the model file's task, classes and targets disagree")
+    levels = {str(c): tuple(lv) for c, lv in facts["levels"].items()}
+    predictors = tuple(facts["predictors"])
+    if not set(predictors) <= set(dtypes) or not set(levels) <= set(predictors):
+        raise ModelFileError("the model file's predictors, levels and dtypes disagree")
+    columns = tuple(facts["columns"])
+    spec = _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts)
+    classes = facts["classes"]
+    return Design(formula=formula, response=facts["response"], predictors=predictors, columns=columns,
+                  levels=levels, numeric=tuple(facts["numeric"]), task=facts["task"],
+                  classes=None if classes is None else tuple(classes), targets=tuple(facts["targets"]),
+                  spec=spec, context={}, dtypes=dtypes)
+
+
+def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
+    encoder = {expr: (Factor.Kind(e["kind"]), dict(e["state"])) for expr, e in facts["encoder_state"].items()}
+    transform = facts["transform_state"]
+    if not isinstance(transform, dict):
+        raise ModelFileError("the model file's transform_state must be a mapping")
+    rhs = _parsed(formula, dtypes).rhs.update(materializer="pandas", output="pandas",
+                                              transform_state=transform, encoder_state=encoder)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            matrix = rhs.get_model_matrix(_prototype(predictors, dtypes, levels))
+    except (FormulaicError, ValueError, TypeError, KeyError) as exc:
+        raise ModelFileError(f"the model file's formula encoding does not rebuild: {exc}") from exc
+    if tuple(map(str, matrix.columns)) != columns:
+        raise ModelFileError(f"the model file's formula encoding rebuilds the columns {list(matrix.columns)}, "
+                             f"but the file says {list(columns)}: the file is damaged, or was written with an "
+                             "incompatible formulaic version")
+    return matrix.model_spec
+
+
+def _parsed(formula: str, dtypes: dict):
+    """The formula parsed as ``model_matrix`` parsed it in training (``.`` = the columns the formula uses)."""
+    quoted = quote_names(formula, list(dtypes))
+    try:
+        return ModelSpec.from_spec(quoted, context={"__formulaic_variables_available__": list(dtypes)})
+    except FormulaicError as exc:
+        raise ModelFileError(f"the model file's formula {formula!r} does not parse: {exc}") from exc
+
+
+def _prototype(predictors, dtypes: dict, levels: dict) -> pd.DataFrame:
+    """One row holding a valid value of each predictor, with its training dtype: the spec's kinds and column
+    structure depend on the dtypes, never on the values (the stored states fix the parameters)."""
+    row = {}
+    for col in predictors:
+        dtype, lv = dtypes[col], levels.get(col)
+        if dtype == "category":
+            row[col] = pd.Categorical([lv[0]], categories=list(lv))
+        elif lv:
+            row[col] = pd.Series([lv[0]]).astype(dtype)
+        else:
+            row[col] = pd.Series([1]).astype(dtype)
+    return pd.DataFrame(row)
+
+
+def _column_kind(col: str, dtype: str, error) -> str:
+    """'numeric', 'bool', 'category' or 'text'; other dtypes (dates, intervals, complex) are refused.
+
+    ``pandas_dtype`` only parses the name (numpy and pandas dtypes, nullable ``Int64``/``boolean`` included)."""
+    try:
+        dt = pd.api.types.pandas_dtype(dtype) if isinstance(dtype, str) else None
+    except TypeError:
+        dt = None
+    if isinstance(dt, pd.CategoricalDtype):
+        return "category"
+    if dt is not None and pd.api.types.is_bool_dtype(dt):
+        return "bool"
+    if dt is not None and pd.api.types.is_numeric_dtype(dt) and dt.kind in "iuf":
+        return "numeric"
+    if dt is not None and (dt == object or pd.api.types.is_string_dtype(dt)):
+        return "text"
+    raise error(f"column {col!r} has dtype {dtype!r}; a saved model supports numeric, bool, category and text "
+                "columns only: convert it (e.g. a date to a number of days) before fitting")
+
+
+# ---------------------------------------------------------------------------------------------- new training data
+def response_matrix(design: Design, frame: pd.DataFrame) -> np.ndarray:
+    """The response of ``frame`` when the left side is an expression (``np.log(y)``, ``y1 + y2``), encoded with
+    the stored transform state, so that ``scale(y) ~ x`` keeps its training centre and sd."""
+    lhs, _ = split_formula(design.formula)
+    try:
+        spec = _parsed(design.formula, design.dtypes).lhs.update(
+            materializer="pandas", output="pandas", transform_state=design.spec.transform_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            matrix = spec.get_model_matrix(frame.reset_index(drop=True))
+    except FormulaicError as exc:
+        raise DataError(f"the response {lhs!r} could not be computed from the data: {exc}") from exc
+    if tuple(map(str, matrix.columns)) != tuple(design.targets):
+        raise DataError(f"the response {lhs!r} gives columns {list(matrix.columns)}, expected {list(design.targets)}")
+    return matrix.to_numpy(dtype=np.float64)

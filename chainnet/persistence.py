@@ -1,0 +1,430 @@
+"""Save and load a :class:`~chainnet.network.NeuralNetwork` without pickle: one ``.npz`` file, read with
+``allow_pickle=False``.
+
+The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
+
+- ``meta``: a JSON document, UTF-8, stored as a uint8 array *inside* the archive, so that the model is one
+  file that cannot lose half of itself, and the zip's CRC-32 checks cover the JSON too. It holds the format
+  name and version, the network's settings, the design facts (:mod:`chainnet.design_io`), the optimizer's
+  name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names
+  and the iteration count;
+- ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
+  optimizer state aligned with the weights; ``history`` (iterations, columns) float64 with
+  ``history_present`` marking the values each row has (validation columns only for some ``train()`` calls);
+- with ``include_data=True`` (the default, as the R6 object holds its data): ``X``, ``Y`` (class codes or
+  values), ``rows`` (the data's row labels) and ``output`` (the last forward pass).
+
+Loading never runs code from the file: numpy refuses object arrays (which would need pickle), the JSON is
+plain data checked field by field, and the formula passes an allow-list before formulaic parses it. Any file
+that is not exactly this (a pickle, a truncated or edited archive, a newer format version) raises
+:class:`~chainnet.errors.ModelFileError`.
+
+A model saved without its data predicts; ``net.set_data(df)`` re-encodes a data frame through the stored
+design (same formula, levels and ``scale()`` parameters) so that it can train again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from . import checks, jsoncodec, training
+from .activations import get_activation
+from .design_io import design_facts, design_from_facts, response_matrix
+from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError, ModelFileError
+from .initializers import resolve_init
+from .losses import loss_for
+from .optimizers import OPTIMIZERS
+
+FORMAT = "chainnet-model"
+VERSION = 1
+BIT_GENERATORS = {c.__name__: c for c in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937,
+                                          np.random.Philox, np.random.SFC64)}
+_ZIP_MAGIC = b"PK\x03\x04"
+_FIELDS = {  # section -> {field: allowed JSON types}
+    "model": {"hidden": list, "activation": str, "init": str, "seed": (int, type(None)), "decay": (int, float),
+              "dropout": list, "standardize": bool, "dtype": str, "iteration": int},
+    "design": {"formula": str, "response": (str, type(None)), "task": str, "dtypes": dict, "predictors": list,
+               "columns": list, "levels": dict, "numeric": list, "classes": (list, type(None)), "targets": list,
+               "transform_state": dict, "encoder_state": dict},
+}
+
+
+# ---------------------------------------------------------------------------------------------- save
+def save(net, path, include_data: bool = True) -> None:
+    """Write ``net`` to ``path`` (any name; ``.npz`` is conventional), atomically: a crash leaves the old file."""
+    if not isinstance(include_data, bool):
+        raise ArgumentTypeError(f"include_data must be True or False, got {include_data!r}")
+    include_data = include_data and len(net._X) > 0          # a model loaded without data has none to save
+    meta, arrays = _meta(net, include_data), _arrays(net, include_data)
+    arrays["meta"] = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path!r}: there is no folder {folder!r}")
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _meta(net, include_data: bool) -> dict:
+    opt = net.optimizer
+    if opt is not None and type(opt) is not OPTIMIZERS.get(opt.name):
+        raise ArgumentError(f"optimizer {opt!r} is not one of chainnet's {sorted(OPTIMIZERS)}, so it cannot be "
+                            "saved; train with a built-in optimizer")
+    meta = {
+        "format": FORMAT, "version": VERSION, "chainnet": _version(),
+        "model": {"hidden": list(net.hidden), "activation": net.activation, "init": net.init, "seed": net.seed,
+                  "decay": net.decay, "dropout": list(net.dropout), "standardize": net.standardize,
+                  "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration)},
+        "design": design_facts(net.design),
+        "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
+                                               "t": int(opt.t), "slots": list(opt.state)},
+        "rng": net.rng.bit_generator.state,
+        "history": _history_columns(net._history),
+        "data": _data_meta(net) if include_data else None,
+    }
+    try:
+        return {k: v if k == "design" else jsoncodec.encode(v) for k, v in meta.items()}
+    except TypeError as exc:
+        raise ArgumentError(f"this model holds a value that cannot be saved: {exc}") from exc
+
+
+def _data_meta(net) -> dict:
+    rows = net.rows
+    if isinstance(rows, pd.RangeIndex):
+        return {"rows": {"kind": "range", "start": rows.start, "stop": rows.stop, "step": rows.step,
+                         "name": _index_name(rows)}, "has_output": net.output is not None}
+    return {"rows": {"kind": "array", "dtype": str(rows.dtype), "name": _index_name(rows)},
+            "has_output": net.output is not None}
+
+
+def _arrays(net, include_data: bool) -> dict:
+    arrays = {f"W{l + 1}": W for l, W in enumerate(net.weights)}
+    if net.center is not None:
+        arrays["center"], arrays["scale"] = np.asarray(net.center), np.asarray(net.scale)
+    if net.optimizer is not None:
+        for slot, state in net.optimizer.state.items():
+            arrays.update({f"opt.{slot}.{l + 1}": a for l, a in enumerate(state)})
+    if net._history:
+        columns = _history_columns(net._history)
+        arrays["history"] = np.array([[row.get(c, np.nan) for c in columns] for row in net._history], dtype=float)
+        arrays["history_present"] = np.array([[c in row for c in columns] for row in net._history], dtype=bool)
+    if include_data:
+        arrays["X"] = net._X
+        arrays["Y"] = net.Y.codes if net.task == "classification" else np.asarray(net.Y)
+        if not isinstance(net.rows, pd.RangeIndex):
+            arrays["rows"] = _index_array(net.rows)
+        if net.output is not None:
+            arrays["output"] = net.output
+    return arrays
+
+
+def _history_columns(rows: list) -> list:
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+def _index_array(rows: pd.Index) -> np.ndarray:
+    values = np.asarray(rows)
+    if values.dtype.kind in "biufM":
+        return values
+    text = str(rows.dtype) in ("object", "str", "string") and all(isinstance(v, str) for v in values)
+    if isinstance(rows, pd.MultiIndex) or not text:
+        raise DataError("the data's row index holds values that cannot be stored without pickle: reset it "
+                        "(data.reset_index(drop=True)) before fitting, or save with include_data=False")
+    return values.astype(str)
+
+
+def _index_name(rows: pd.Index):
+    return rows.name if rows.name is None or isinstance(rows.name, (str, int)) else str(rows.name)
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
+# ---------------------------------------------------------------------------------------------- load
+def load(path, cls=None):
+    """A :class:`NeuralNetwork` (or ``cls``) from a file written by :func:`save`; :class:`ModelFileError` for
+    anything else."""
+    meta, arrays = _read(os.fspath(path))
+    try:
+        return _rebuild(meta, arrays, cls)
+    except ModelFileError:
+        raise
+    except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
+        raise ModelFileError(f"{path!r} is damaged or was edited: {type(exc).__name__}: {exc}") from exc
+
+
+def _read(path: str) -> tuple[dict, dict]:
+    """The JSON document and the arrays of a model file, checked for shape before anything is built."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no model file {path!r}")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head != _ZIP_MAGIC:
+        what = "a Python pickle" if head[:1] == b"\x80" else "not an .npz archive"
+        raise ModelFileError(f"{path!r} is not a chainnet model file ({what}); chainnet never unpickles, "
+                             "so only files written by net.save() can be loaded")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+            raise ModelFileError(f"{path!r} holds an object array, which only pickle could read; refused, "
+                                 "nothing was run") from None
+        raise ModelFileError(f"{path!r} is damaged: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - numpy's reader (pickle off) runs no code; any failure = bad file
+        # zip errors, CRC mismatches, EOF, a garbled .npy header (tokenize/syntax errors), a huge shape ...
+        raise ModelFileError(f"{path!r} is truncated or damaged ({type(exc).__name__}: {exc})") from None
+    raw = arrays.pop("meta", None)
+    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ModelFileError(f"{path!r} is an .npz archive but not a chainnet model (no 'meta' document)")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:   # JSONDecodeError is a ValueError
+        raise ModelFileError(f"{path!r} has an unreadable 'meta' document: {exc}") from None
+    _check_meta(meta, path)
+    return meta, arrays
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_meta(meta, path: str) -> None:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path!r} is not a chainnet model file (format {_get(meta, 'format')!r})")
+    version = meta.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ModelFileError(f"{path!r} has an invalid format version {version!r}")
+    if version > VERSION:
+        raise ModelFileError(f"{path!r} was written by a newer chainnet ({meta.get('chainnet')}, format version "
+                             f"{version}); this chainnet reads format version {VERSION} and older: upgrade chainnet")
+    for key in ("model", "design", "optimizer", "rng", "history", "data"):
+        if key not in meta:
+            raise ModelFileError(f"{path!r} lacks the field {key!r}: the file is damaged or was edited")
+    for section, fields in _FIELDS.items():
+        if not isinstance(meta[section], dict):
+            raise ModelFileError(f"{path!r}: field {section!r} must be an object")
+        for name, types in fields.items():
+            value = meta[section].get(name, KeyError)
+            if value is KeyError or not isinstance(value, types):
+                raise ModelFileError(f"{path!r}: field '{section}.{name}' is missing or has the wrong type")
+
+
+def _get(meta, key):
+    return meta.get(key) if isinstance(meta, dict) else type(meta).__name__
+
+
+# ---------------------------------------------------------------------------------------------- rebuild
+def _rebuild(meta: dict, arrays: dict, cls=None):
+    from .network import NeuralNetwork
+
+    m = meta["model"]
+    design = design_from_facts(meta["design"])
+    net = object.__new__(cls or NeuralNetwork)
+    hidden = checks.hidden_units(list(m["hidden"]))
+    act = get_activation(m["activation"])
+    net.design, net.hidden, net.activation, net.seed = design, hidden, act.name, m["seed"]
+    net.init = resolve_init(m["init"], act.name)
+    net.dtype = checks.dtype(m["dtype"])
+    net.decay = checks.non_negative("decay", m["decay"])
+    net.dropout = checks.dropout(list(m["dropout"]), len(hidden))
+    checks.seed(m["seed"])
+    net._act, net._loss = act, loss_for(design.task, len(design.classes or ()))
+    net.standardize = m["standardize"]
+    net.center, net.scale = _standardization(arrays, net.standardize, len(design.columns))
+    data = meta["data"]
+    _set_data_arrays(net, arrays, data)
+    net.data = None  # the raw training frame is not stored (X and Y are): plots of a loaded model take data=
+    net.rng = _generator(jsoncodec.decode(meta["rng"]))
+    net.weights = _weights(arrays, net)
+    net.output = _output(arrays, data, net)
+    net._cache, net._cache_weights = None, None
+    net.optimizer = _optimizer(meta["optimizer"], arrays, net.weights)
+    net.iteration = checks.non_negative_int("iteration", m["iteration"])
+    net._history = _history(meta["history"], arrays)
+    leftover = set(arrays) - _consumed(net, data)
+    if leftover:
+        raise ModelFileError(f"the model file holds unexpected entries {sorted(leftover)}: it was edited")
+    return net
+
+
+def _standardization(arrays, standardize: bool, width: int):
+    if not standardize:
+        return None, None
+    center, scale = _array(arrays, "center", (width,), np.float64), _array(arrays, "scale", (width,), np.float64)
+    if not (np.isfinite(center).all() and np.isfinite(scale).all() and (scale > 0).all()):
+        raise ModelFileError("the model file's standardisation holds non-finite or non-positive values")
+    return center, scale
+
+
+def _set_data_arrays(net, arrays, data) -> None:
+    width, dtype = len(net.design.columns), np.dtype(net.dtype)
+    if data is None:
+        net._X = np.empty((0, width), dtype=dtype)
+        net.Y = _empty_response(net.design)
+        net.rows = pd.RangeIndex(0)
+        return
+    X = _array(arrays, "X", (None, width), dtype)
+    n = X.shape[0]
+    if not np.isfinite(X).all():
+        raise ModelFileError("the model file's design matrix X holds NaN or infinite values")
+    if net.design.task == "classification":
+        codes = _array(arrays, "Y", (n,), None)
+        if codes.dtype.kind not in "iu" or codes.min(initial=0) < 0 or codes.max(initial=0) >= len(net.design.classes):
+            raise ModelFileError("the model file's class codes Y are not codes of its classes")
+        Y = pd.Categorical.from_codes(codes, categories=list(net.design.classes))
+    else:
+        k = len(net.design.targets)
+        Y = _array(arrays, "Y", (n,) if k == 1 else (n, k), np.float64)
+    net._X = np.ascontiguousarray(X)
+    net.Y = Y
+    net.rows = _rows(data["rows"], arrays, n)
+
+
+def _empty_response(design):
+    if design.task == "classification":
+        return pd.Categorical([], categories=list(design.classes))
+    k = len(design.targets)
+    return np.empty((0,) if k == 1 else (0, k))
+
+
+def _rows(spec: dict, arrays, n: int) -> pd.Index:
+    if spec["kind"] == "range":
+        rows = pd.RangeIndex(spec["start"], spec["stop"], spec["step"], name=spec["name"])
+    elif spec["kind"] == "array":
+        values = _array(arrays, "rows", (n,), None)
+        rows = pd.Index(values.tolist() if values.dtype.kind == "U" else values, name=spec["name"])
+        if values.dtype.kind == "U":
+            rows = rows.astype(_text_dtype(spec["dtype"]))
+    else:
+        raise ModelFileError(f"unknown row-index kind {spec['kind']!r}")
+    if len(rows) != n:
+        raise ModelFileError(f"the model file's row labels ({len(rows)}) do not match its {n} data rows")
+    return rows
+
+
+def _text_dtype(name: str) -> str:
+    if name not in ("object", "str", "string"):
+        raise ModelFileError(f"unexpected row-index dtype {name!r}")
+    return name
+
+
+def _weights(arrays, net) -> list:
+    sizes = [len(net.design.columns), *net.hidden, net._T.shape[1]]
+    weights = [np.ascontiguousarray(_array(arrays, f"W{l + 1}", (sizes[l] + (l > 0), sizes[l + 1]), net.dtype))
+               for l in range(len(sizes) - 1)]
+    if not all(np.isfinite(W).all() for W in weights):
+        raise ModelFileError("the model file's weights hold NaN or infinite values")
+    return weights
+
+
+def _output(arrays, data, net):
+    if data is None or not data.get("has_output"):
+        return None
+    return _array(arrays, "output", (net._X.shape[0], net._T.shape[1]), np.dtype(net.dtype))
+
+
+def _optimizer(spec, arrays, weights):
+    if spec is None:
+        return None
+    opt = OPTIMIZERS[spec["name"]](**jsoncodec.decode(spec["hyperparameters"]))
+    t = spec["t"]
+    if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+        raise ModelFileError(f"the optimizer's step count t must be an integer >= 0, got {t!r}")
+    slots = spec["slots"]
+    if list(slots) != list(opt.slots):
+        raise ModelFileError(f"optimizer {opt.name!r} keeps state {list(opt.slots)}, the file has {slots}")
+    opt.state = {s: [np.ascontiguousarray(_array(arrays, f"opt.{s}.{l + 1}", W.shape, W.dtype))
+                     for l, W in enumerate(weights)] for s in slots}
+    opt.t = t
+    return opt
+
+
+def _generator(state) -> np.random.Generator:
+    if not isinstance(state, dict) or state.get("bit_generator") not in BIT_GENERATORS:
+        raise ModelFileError("the model file's generator state names no known bit generator: "
+                             f"{_get(state, 'bit_generator')!r}")
+    bit_generator = BIT_GENERATORS[state["bit_generator"]]()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
+
+
+def _history(columns, arrays) -> list:
+    """The history rows (dicts of Python floats) from the ``history`` arrays and their column names."""
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise ModelFileError("the model file's history must name its columns")
+    if not columns:
+        return []
+    values = _array(arrays, "history", (None, len(columns)), np.float64)
+    present = _array(arrays, "history_present", values.shape, np.bool_)
+    return [{c: float(v) for c, v, p in zip(columns, vals, pres) if p} for vals, pres in zip(values, present)]
+
+
+def _consumed(net, data) -> set:
+    names = {f"W{l + 1}" for l in range(len(net.weights))}
+    if net.center is not None:
+        names |= {"center", "scale"}
+    if net.optimizer is not None:
+        names |= {f"opt.{s}.{l + 1}" for s in net.optimizer.state for l in range(len(net.weights))}
+    if net._history:
+        names |= {"history", "history_present"}
+    if data is not None:
+        names |= {"X", "Y"} | ({"rows"} if data["rows"]["kind"] == "array" else set())
+        names |= {"output"} if data.get("has_output") else set()
+    return names
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype) -> np.ndarray:
+    """``arrays[name]`` checked against ``shape`` (``None``: any length) and ``dtype`` (``None``: any)."""
+    if name not in arrays:
+        raise ModelFileError(f"the model file lacks the array {name!r}: it is damaged or was edited")
+    a = arrays[name]
+    if a.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, a.shape)):
+        raise ModelFileError(f"array {name!r} has shape {a.shape}, expected {tuple(s or 'n' for s in shape)}")
+    if dtype is not None and a.dtype != np.dtype(dtype):
+        raise ModelFileError(f"array {name!r} has dtype {a.dtype}, expected {np.dtype(dtype)}")
+    return a
+
+
+# ---------------------------------------------------------------------------------------------- new data
+def set_data(net, data) -> None:
+    """Replace the training data (``X``, ``Y``, ``rows``) by ``data`` encoded through the stored design.
+
+    Nothing is refitted: categorical levels, ``scale()``/``center()``/``poly()`` parameters and the
+    standardisation are the ones of the original training data, so the weights keep their meaning. Rows with
+    a missing value in a column the formula uses are dropped. The model is unchanged when this raises.
+    """
+    design = net.design
+    if not isinstance(data, pd.DataFrame):
+        raise ArgumentTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    used = list(design.dtypes)
+    missing = [c for c in used if c not in data.columns]
+    if missing:
+        raise DataError(f"data lacks the column(s) {missing} that formula {design.formula!r} uses")
+    frame = data.loc[data[used].notna().all(axis=1).to_numpy()]
+    if len(frame) == 0:
+        raise DataError(f"data has no complete rows in the columns {used} that formula {design.formula!r} uses")
+    X, _ = design.matrix(frame)
+    if design.response is not None:
+        values = design.response_values(frame)
+        Y = values.to_numpy(dtype=np.float64) if design.task == "regression" else values.to_numpy()
+    else:
+        Y = response_matrix(design, frame)
+        Y = Y[:, 0] if Y.shape[1] == 1 else Y
+    if design.task == "regression" and not np.isfinite(Y).all():
+        raise DataError(f"the response of formula {design.formula!r} has infinite values in data")
+    training.targets(Y, design, net.dtype)  # raises before anything changes
+    net._X, net.Y, net.rows, net.data = net._prepare(X), Y, frame.index, data
+    net.output, net._cache, net._cache_weights = None, None, None

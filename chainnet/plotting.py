@@ -1,0 +1,437 @@
+"""Pictures of a network: its loss, its decision regions, its fitted curve, its predictions and its weights.
+
+matplotlib is imported inside the functions, so ``import chainnet`` stays light. Every function takes
+``ax=None`` (a new figure) or a matplotlib Axes to draw into, and returns the Axes. They are also methods:
+``net.plot_loss()`` is ``plot_loss(net)``.
+
+Plots over predictors read the network's training data (``net.data``, the frame given to the constructor,
+restricted to the rows it trained on) or ``data=``. Predictors that a plot does not vary are held at their
+median (numbers) or their most frequent level (categories), and the title says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import checks
+from .design import _close
+from .errors import ArgumentError, ArgumentTypeError, DataError
+from .report import LOSS_NAMES, OUTPUT_LINKS, confusion_matrix, weight_labels
+
+POSITIVE, NEGATIVE = "#1f77b4", "#d62728"   # edge colours by the sign of the weight (blue +, red -)
+
+
+# ---------------------------------------------------------------------------------------------- matplotlib
+def _axes(ax, size=(6.0, 4.5)):
+    """``ax`` itself, or the Axes of a new figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    if ax is None:
+        return plt.subplots(figsize=size, layout="constrained")[1]
+    if not isinstance(ax, Axes):
+        raise ArgumentTypeError(f"ax must be a matplotlib Axes or None (a new figure), got {type(ax).__name__}")
+    return ax
+
+
+def class_colors(k: int) -> list[tuple]:
+    """One RGB colour per class: matplotlib's ``tab10`` cycle, evenly spaced hues beyond ten classes."""
+    import matplotlib
+
+    if k <= 10:
+        return [tuple(c) for c in matplotlib.colormaps["tab10"].colors[:k]]
+    return [tuple(matplotlib.colormaps["hsv"](i / k)[:3]) for i in range(k)]
+
+
+def pale(color: tuple, weight: float = 0.35) -> tuple:
+    """``color`` mixed with white, for the regions behind the points: weight·c + (1 - weight)·1."""
+    return tuple(weight * c + (1.0 - weight) for c in color[:3])
+
+
+# ---------------------------------------------------------------------------------------------- data
+def training_frame(net, data=None) -> pd.DataFrame:
+    """``data`` as given, or the rows of the network's training data that it trained on (same order as ``Y``)."""
+    if data is not None:
+        if not isinstance(data, pd.DataFrame):
+            raise ArgumentTypeError(f"data must be a pandas DataFrame or None (the training data), "
+                                    f"got {type(data).__name__}")
+        missing = [c for c in net.design.predictors if c not in data.columns]
+        if missing:
+            raise DataError(f"data lacks the predictor column(s) {missing} of formula {net.formula!r}"
+                            f"{_close(missing[0], data.columns)}")
+        return data
+    kept = getattr(net, "data", None)
+    if kept is None:
+        raise DataError("this network holds no training data frame (loaded from a file?): "
+                        "pass data=, a DataFrame with the predictor columns")
+    frame = kept.loc[net.rows] if kept.index.is_unique else kept.iloc[_complete(net, kept)]
+    if len(frame) != len(net.X):
+        raise DataError(f"the training data frame now has {len(frame)} usable rows but the network was trained "
+                        f"on {len(net.X)}: it changed since; pass data=")
+    return frame
+
+
+def _complete(net, data: pd.DataFrame) -> np.ndarray:
+    used = [c for c in data.columns if c in set(net.design.predictors) | {net.design.response, *net.design.targets}]
+    return np.flatnonzero(data[used].notna().all(axis=1).to_numpy())
+
+
+def held_values(net, frame: pd.DataFrame, varying) -> dict:
+    """Median of each numeric predictor not in ``varying``, most frequent level of each categorical one
+    (the first level in the training order on a tie)."""
+    held = {}
+    for col in net.design.predictors:
+        if col in varying:
+            continue
+        if col in net.design.levels:
+            levels = net.design.levels[col]
+            counts = [int((frame[col] == level).sum()) for level in levels]
+            held[col] = levels[int(np.argmax(counts))]
+        else:
+            held[col] = float(frame[col].median())
+    return held
+
+
+def grid_frame(net, frame: pd.DataFrame, varying: dict, held: dict) -> pd.DataFrame:
+    """A frame of the predictors: ``varying`` maps column -> values (all the same length), ``held`` column ->
+    the one value of every other predictor (``held_values``); dtypes (categories) follow ``frame``."""
+    n = len(next(iter(varying.values())))
+    columns = {col: np.asarray(varying[col]) if col in varying else
+               pd.Series([held[col]] * n, dtype=frame[col].dtype) for col in net.design.predictors}
+    return pd.DataFrame(columns)
+
+
+def _held_note(held: dict) -> str:
+    if not held:
+        return ""
+    text = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in held.items())
+    return f"\nothers at {text}"
+
+
+def _numeric_predictor(net, name, role: str) -> str:
+    numeric = list(net.design.numeric)
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"{role} must be a column name, one of {numeric}, got {name!r}")
+    if name not in net.design.predictors:
+        raise ArgumentError(f"{role}={name!r} is not a predictor of formula {net.formula!r}"
+                            f"{_close(name, net.design.predictors)}; numeric predictors are {numeric}")
+    if name not in numeric:
+        raise ArgumentError(f"{role}={name!r} is categorical; {role} must be a numeric predictor, one of {numeric}")
+    return name
+
+
+def _default_predictors(net, names: list, count: int, call: str) -> list[str]:
+    """The names given, or the first ``count`` numeric predictors when none are given."""
+    if all(n is None for n in names):
+        numeric = list(net.design.numeric)
+        if len(numeric) < count:
+            raise ArgumentError(f"{call} needs {count} numeric predictor(s); formula {net.formula!r} has {numeric}")
+        if count == 1 and len(numeric) > 1:
+            raise ArgumentError(f"{call} needs x=, one of the numeric predictors {numeric}")
+        return numeric[:count]
+    if any(n is None for n in names):
+        raise ArgumentError(f"{call} needs both x= and y=, numeric predictors among {list(net.design.numeric)}")
+    return names
+
+
+def _span(values, count: int) -> np.ndarray:
+    """``count`` values from the minimum to the maximum, widened by 5% on each side (±1 for a constant)."""
+    low, high = float(np.min(values)), float(np.max(values))
+    pad = 0.05 * (high - low) if high > low else 1.0
+    return np.linspace(low - pad, high + pad, count)
+
+
+# ---------------------------------------------------------------------------------------------- plot_loss
+def plot_loss(net, ax=None, *, label="training loss"):
+    """Training loss per iteration on a log scale, and the validation loss when ``train(validation=)`` gave one.
+
+    The lines are ``net.history['loss']`` and ``net.history['val_loss']`` as they are: each a sum over its own
+    rows (training rows with the decay penalty; validation rows without it). Lines take the Axes' next colours,
+    so several networks can share one Axes, each with its ``label``.
+    """
+    history = net.history
+    if len(history) == 0:
+        raise ArgumentError("plot_loss needs a training history: call net.train(...) first")
+    ax = _axes(ax)
+    ax.plot(history.index, history["loss"], label=label)
+    if "val_loss" in history:
+        ax.plot(history.index, history["val_loss"],
+                label="validation loss" if label == "training loss" else f"{label}, validation")
+    ax.legend(fontsize="small")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(LOSS_NAMES[net._loss.name])
+    ax.set_title(f"{net.formula}: loss", fontsize="medium")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------- decision boundary
+def plot_decision_boundary(net, x=None, y=None, *, data=None, resolution=200, points=True, ax=None):
+    """Predicted classes over a ``resolution`` × ``resolution`` grid of predictors ``x`` and ``y`` (the first two
+    numeric predictors by default), the training points on top coloured by their true class.
+
+    The grid runs 5% past the data's range; other predictors are held at their median or most frequent level.
+    Regions are drawn with ``pcolormesh``, one cell centred on each grid point, coloured ``pale(colour of the
+    predicted class)``; the points use the class colours themselves (``class_colors``).
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    net._require("classification", "plot_decision_boundary", "plot_fit(x=) or plot_predicted()")
+    resolution = checks.positive_int("resolution", resolution)
+    x, y = _default_predictors(net, [x, y], 2, "plot_decision_boundary")
+    x, y = _numeric_predictor(net, x, "x"), _numeric_predictor(net, y, "y")
+    if x == y:
+        raise ArgumentError(f"x and y must be two different predictors, got {x!r} twice")
+    frame = training_frame(net, data)
+    gx, gy = _span(frame[x], resolution), _span(frame[y], resolution)
+    XX, YY = np.meshgrid(gx, gy)                                    # (resolution, resolution), rows follow y
+    held = held_values(net, frame, (x, y))
+    codes = net.predict(grid_frame(net, frame, {x: XX.ravel(), y: YY.ravel()}, held)).cat.codes.to_numpy()
+    K, colors = len(net.classes), class_colors(len(net.classes))
+    ax = _axes(ax)
+    ax.pcolormesh(gx, gy, codes.reshape(XX.shape), shading="nearest", cmap=ListedColormap([pale(c) for c in colors]),
+                  norm=BoundaryNorm(np.arange(K + 1) - 0.5, K))
+    if points and net.design.response in frame.columns:
+        truth = pd.Categorical(frame[net.design.response].to_numpy(dtype=object), categories=net.classes).codes
+        for k, label in enumerate(net.classes):
+            ax.scatter(frame[x].to_numpy()[truth == k], frame[y].to_numpy()[truth == k], color=colors[k],
+                       edgecolors="black", linewidths=0.5, s=18, label=str(label), zorder=3)
+        ax.legend(loc="best", fontsize="small")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"{'-'.join(map(str, net.layer_sizes))} network{_held_note(held)}", fontsize="medium")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------- plot_fit
+def plot_fit(net, x=None, truth=None, *, data=None, target=None, resolution=200, points=True, label="network",
+             color=None, ax=None):
+    """Regression: the observed points, the network's curve over ``resolution`` values of ``x`` from its minimum
+    to its maximum, and the true curve.
+
+    ``truth``: ``None``; a column of the data (drawn against ``x``, sorted); or a callable ``f(x) -> y`` on an
+    array (drawn on the curve's grid). ``target`` picks one response column of a multi-output network. The
+    observed points (``points=True``) are the training ``Y`` (or the response column of ``data=``). The curve
+    is labelled ``label`` and takes the Axes' next colour unless ``color`` is given, so several networks can
+    share one Axes.
+    """
+    net._require("regression", "plot_fit", "plot_decision_boundary(x=, y=) or plot_predicted()")
+    resolution = checks.positive_int("resolution", resolution)
+    (x,) = _default_predictors(net, [x], 1, "plot_fit")
+    x = _numeric_predictor(net, x, "x")
+    j = _target_index(net, target)
+    frame = training_frame(net, data)
+    truth_values = _truth(truth, frame)
+    grid = np.linspace(float(frame[x].min()), float(frame[x].max()), resolution)
+    held = held_values(net, frame, (x,))
+    curve = net.predict(grid_frame(net, frame, {x: grid}, held))
+    ax = _axes(ax)
+    if points:
+        ax.scatter(frame[x], _observed(net, frame, data, j), color="0.6", s=14, label="observed", zorder=1)
+    if callable(truth):
+        ax.plot(grid, _callable_curve(truth, grid), color=NEGATIVE, linestyle="--", label="truth", zorder=2)
+    elif truth_values is not None:
+        order = np.argsort(frame[x].to_numpy(), kind="stable")
+        ax.plot(frame[x].to_numpy()[order], truth_values[order], color=NEGATIVE, linestyle="--", label=truth,
+                zorder=2)
+    ax.plot(grid, np.asarray(curve)[:, j] if curve.ndim == 2 else curve, color=color, linewidth=2, label=label,
+            zorder=3)
+    ax.legend(loc="best", fontsize="small")
+    ax.set_xlabel(x)
+    ax.set_ylabel(net.design.targets[j])
+    ax.set_title(f"{net.formula}: fit{_held_note(held)}", fontsize="medium")
+    return ax
+
+
+def _target_index(net, target) -> int:
+    targets = list(net.design.targets)
+    if target is None:
+        if len(targets) > 1:
+            raise ArgumentError(f"this network predicts {targets}: pass target=, one of them")
+        return 0
+    if target not in targets:
+        raise ArgumentError(f"target={target!r} is not a response of formula {net.formula!r}; "
+                            f"responses are {targets}")
+    return targets.index(target)
+
+
+def _truth(truth, frame: pd.DataFrame):
+    """The values of a ``truth`` column (array), ``None`` for no column or a callable."""
+    if truth is None or callable(truth):
+        return None
+    if not isinstance(truth, str):
+        raise ArgumentTypeError(f"truth must be a column name or a callable f(x) -> y, got {type(truth).__name__}")
+    if truth not in frame.columns:
+        raise ArgumentError(f"truth={truth!r} is not a column of the data{_close(truth, frame.columns)}; "
+                            f"columns are {list(map(str, frame.columns))}")
+    return frame[truth].to_numpy(dtype=float)
+
+
+def _callable_curve(truth: Callable, grid: np.ndarray) -> np.ndarray:
+    values = np.asarray(truth(grid), dtype=float)
+    if values.shape != grid.shape:
+        raise ArgumentError(f"truth(x) must return one value per x (shape {grid.shape}), got shape {values.shape}")
+    return values
+
+
+def _observed(net, frame: pd.DataFrame, data, j: int) -> np.ndarray:
+    """Response values of the rows of ``frame``: the training ``Y`` or ``data``'s response column."""
+    if data is None:
+        Y = np.asarray(net.Y, dtype=float)
+        return Y if Y.ndim == 1 else Y[:, j]
+    name = net.design.targets[j]
+    if name not in frame.columns:
+        raise DataError(f"data has no response column {name!r} for the observed points; "
+                        "add it, or leave data= out to see the training rows")
+    return frame[name].to_numpy(dtype=float)
+
+
+# ---------------------------------------------------------------------------------------------- plot_predicted
+def plot_predicted(net, newdata=None, *, ax=None):
+    """Predicted against actual: a scatter with the line y = x (regression, titled with RMSE and R²), or the
+    confusion matrix (classification, rows actual, columns predicted, titled with the accuracy).
+
+    On the training rows, or on the complete rows of ``newdata`` holding the response.
+    """
+    if net.task == "classification":
+        return _plot_confusion(confusion_matrix(net, newdata), _axes(ax, (4.5, 4.0)))
+    actual, predicted = _actual_predicted(net, newdata)
+    ax = _axes(ax, (4.5, 4.5))
+    for j, name in enumerate(net.design.targets):
+        ax.scatter(actual[:, j], predicted[:, j], s=14, alpha=0.8, label=name)
+    low, high = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
+    ax.plot([low, high], [low, high], color="0.3", linestyle="--", linewidth=1, label="y = x")
+    R = predicted - actual
+    r2 = 1.0 - np.sum(R * R) / np.sum((actual - actual.mean(axis=0)) ** 2)
+    ax.set_xlabel("actual")
+    ax.set_ylabel("predicted")
+    ax.set_title(f"{'training rows' if newdata is None else 'new data'} (n={len(R)}): "
+                 f"RMSE {np.sqrt(np.mean(R * R)):.4g}, R² {r2:.3f}", fontsize="medium")
+    if len(net.design.targets) > 1:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def _actual_predicted(net, newdata) -> tuple[np.ndarray, np.ndarray]:
+    """(actual, predicted), each (rows, targets), over the rows with both."""
+    if newdata is None:
+        actual = np.asarray(net.Y, dtype=float).reshape(len(net.X), -1)
+        return actual, net._predict_X(net.X)
+    targets = list(net.design.targets)
+    missing = [t for t in targets if t not in newdata.columns]
+    if missing:
+        raise DataError(f"newdata has no response column(s) {missing}; plot_predicted compares predictions "
+                        "with the true values, so add them")
+    actual = newdata[targets].to_numpy(dtype=float)
+    predicted = np.asarray(net.predict(newdata), dtype=float).reshape(len(newdata), -1)
+    ok = np.isfinite(actual).all(axis=1) & np.isfinite(predicted).all(axis=1)
+    return actual[ok], predicted[ok]
+
+
+def _plot_confusion(table: pd.DataFrame, ax):
+    counts = table.to_numpy()
+    ax.imshow(counts, cmap="Blues", vmin=0)
+    for (i, j), count in np.ndenumerate(counts):
+        ax.text(j, i, str(count), ha="center", va="center",
+                color="white" if count > counts.max() / 2 else "black")
+    ax.set_xticks(range(len(table.columns)), table.columns, rotation=30, ha="right")
+    ax.set_yticks(range(len(table.index)), table.index)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("actual")
+    ax.set_title(f"accuracy {np.trace(counts) / counts.sum():.4g} (n={counts.sum()})", fontsize="medium")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------- plot_network
+def plot_network(net, *, show_weights=None, ax=None):
+    """The network as layers of nodes, as R's ``neuralnet::plot.nn`` draws it: one edge per weight, blue for
+    positive and red for negative, width proportional to |weight|; each layer's bias node (``1``, a square) sits
+    above it. Input nodes carry the design-matrix column names, output nodes the classes or responses.
+
+    ``show_weights``: write each weight on its edge (default: when there are at most 40 weights). Each weight
+    matrix is one ``LineCollection`` whose ``gid`` is its name (``"W1"`` ...), segments in row-major order; the
+    texts have the gid ``"node"``, ``"bias"`` or ``"weight"``.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    layout = _layout(net)
+    total = sum(W.size for W in net.weights)
+    show = total <= 40 if show_weights is None else bool(show_weights)
+    biggest = max(float(np.abs(W).max()) for W in net.weights) or 1.0
+    tallest = max(len(nodes) for nodes, _ in layout)
+    ax = _axes(ax, (2.4 * len(layout) + 1.5, max(3.0, 0.55 * tallest + 1.5)))
+    for l, W in enumerate(net.weights):
+        sources, targets = _sources(net, layout, l), layout[l + 1][0]
+        segments = [[sources[r], targets[c]] for r in range(W.shape[0]) for c in range(W.shape[1])]
+        flat = W.ravel()
+        ax.add_collection(LineCollection(segments, colors=np.where(flat >= 0, POSITIVE, NEGATIVE),
+                                         linewidths=0.3 + 4.0 * np.abs(flat) / biggest, alpha=0.8, zorder=1,
+                                         gid=f"W{l + 1}"))
+        if show:   # each source row's labels at its own distance along the edges, so that they do not pile up
+            along = np.repeat(0.3 + 0.45 * np.arange(W.shape[0]) / max(W.shape[0] - 1, 1), W.shape[1])
+            for (start, end), w, t in zip(segments, flat, along):
+                ax.text(start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1]), f"{w:.2g}",
+                        fontsize=6, ha="center", va="center", zorder=4, gid="weight",
+                        bbox={"fc": "white", "ec": "none", "pad": 0.1})
+    _draw_nodes(net, ax, layout)
+    ax.legend(handles=[Line2D([], [], color=POSITIVE, label="positive weight"),
+                       Line2D([], [], color=NEGATIVE, label="negative weight")],
+              loc="lower center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize="small", frameon=False)
+    ax.set_xlim(-0.9, len(layout) - 0.1)
+    ax.set_ylim(-tallest / 2 - 0.3, tallest / 2 + 1.0)
+    ax.set_axis_off()
+    ax.set_title(f"{'-'.join(map(str, net.layer_sizes))} network, {total} weights: {net.activation} hidden, "
+                 f"{OUTPUT_LINKS[net._loss.name]} output", fontsize="medium")
+    return ax
+
+
+def _layout(net) -> list[tuple[list, tuple | None]]:
+    """Per layer: the (x, y) of its nodes, top to bottom, and of its bias node (``None`` for none)."""
+    labels = weight_labels(net)
+    sizes = [len(_input_columns(net))] + [len(cols) for _, cols in labels]
+    top = (max(sizes) - 1) / 2
+    layers = []
+    for l, size in enumerate(sizes):
+        nodes = [(float(l), (size - 1) / 2 - i) for i in range(size)]
+        has_bias = l < len(sizes) - 1 and (l > 0 or net.design.intercept is not None)
+        layers.append((nodes, (l + 0.35, top + 0.8) if has_bias else None))
+    return layers
+
+
+def _input_columns(net) -> list[str]:
+    return [c for c in net.design.columns if c != "Intercept"]
+
+
+def _sources(net, layout, l: int) -> list:
+    """The node behind each row of weight matrix ``l``: the bias node for the bias row, else a unit below."""
+    nodes, bias = layout[l]
+    if l > 0:
+        return [bias, *nodes]
+    units = iter(nodes)
+    return [bias if r == net.design.intercept else next(units) for r in range(len(net.design.columns))]
+
+
+def _draw_nodes(net, ax, layout) -> None:
+    names = [_input_columns(net), *([c for c in cols] for _, cols in weight_labels(net))]
+    last = len(layout) - 1
+    for l, (nodes, bias) in enumerate(layout):
+        xs, ys = zip(*nodes)
+        ax.scatter(xs, ys, s=380, facecolor="white", edgecolors="black", zorder=2)
+        for (px, py), name in zip(nodes, names[l]):
+            if l == 0:
+                ax.text(px - 0.12, py, name, ha="right", va="center", fontsize=8, gid="node")
+            elif l == last:
+                ax.text(px + 0.12, py, name, ha="left", va="center", fontsize=8, gid="node")
+            else:
+                ax.text(px, py, name, ha="center", va="center", fontsize=6, zorder=3, gid="node")
+        if bias is not None:
+            ax.scatter([bias[0]], [bias[1]], s=300, marker="s", facecolor="0.85", edgecolors="black", zorder=2)
+            ax.text(*bias, "1", ha="center", va="center", fontsize=8, zorder=3, gid="bias")
+
+
+__all__ = ["class_colors", "grid_frame", "held_values", "pale", "plot_decision_boundary", "plot_fit", "plot_loss",
+           "plot_network", "plot_predicted", "training_frame"]
