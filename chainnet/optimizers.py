@@ -45,6 +45,11 @@ class Optimizer:
         for W, g, tmp, *state in zip(weights, grads, self._tmp, *(self.state[s] for s in self.slots)):
             self.update(W, g, lr, *state, tmp)
 
+    def update(self, W, g, lr, *state_and_tmp) -> None:
+        """One matrix: ``update(W, g, lr, *state, tmp)`` changes ``W`` and its ``state`` arrays (one per slot) in
+        place; ``tmp`` is scratch space shaped like ``W``."""
+        raise NotImplementedError
+
     def hyperparameters(self) -> dict:
         return {}
 
