@@ -31,7 +31,7 @@ def phases(net, batch_rows, optimizer: str, learn_rate: float, number: int) -> d
     net.optimizer = p.optimizer
     p.optimizer.init(net.weights)
     if batch is None:
-        X, (TT, truth) = p.X, training._targets_T(p, net.task)
+        X, (TT, truth, _) = p.X, training._full_batch(net, p)
         T = TT.T
     else:
         X, T = p.X[batch_rows], p.T[batch_rows]

@@ -249,8 +249,7 @@ def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
     n, k = p.T.shape
     rng = net.rng if any(net.dropout) else None
     if p.batch_size is None:
-        TT, truth = _targets_T(p, net.task)
-        work = _workspace(net, p, n)
+        TT, truth, work = _full_batch(net, p)
         cache = forward(p.X, net.weights, net._act, net._loss, net.dropout, rng, TT.T, work)
         loss = net._objective(cache, cache.T)
         total = _correct_or_squared(cache, truth, net.task)
@@ -272,13 +271,13 @@ def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
     return loss, _metric(total, n, k, net.task)
 
 
-def _targets_T(p: Plan, task: str):
-    """For full batches: the targets transposed (K, n), as the forward pass lays out its output (made once per
-    ``train()`` call), and each row's class index."""
-    if "TT" not in p.work:
-        p.work["TT"] = np.ascontiguousarray(p.T.T)
-        p.work["truth"] = class_codes(p.T) if task == "classification" else None
-    return p.work["TT"], p.work["truth"]
+def _full_batch(net, p: Plan):
+    """Made once per ``train()`` call for full batches: the targets transposed (K, n), as the forward pass lays
+    out its output, each row's class index (classification), and the workspace."""
+    if "full" not in p.work:
+        truth = class_codes(p.T) if net.task == "classification" else None
+        p.work["full"] = np.ascontiguousarray(p.T.T), truth, _workspace(net, p, len(p.X))
+    return p.work["full"]
 
 
 def _workspace(net, p: Plan, rows: int) -> Workspace:
