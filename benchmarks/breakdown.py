@@ -1,7 +1,7 @@
 """Where chainnet's time goes: one training iteration (small) or one batch (large), phase by phase.
 
-    python benchmarks/profile.py             # iris 4-5-3 (µs per iteration) and the large network (µs per batch)
-    python benchmarks/profile.py --threads 1
+    python benchmarks/breakdown.py             # iris 4-5-3 (µs per iteration) and the large network (µs per batch)
+    python benchmarks/breakdown.py --threads 1
 
 Each phase is the real chainnet call on the real arrays, timed alone (best of several repeats), so the phases
 add up to about the iteration's time; the large case also times the same matrix products with PyTorch's BLAS.
