@@ -6,8 +6,10 @@
 - ``sklearn_*``: ``MLPClassifier`` running its own ``fit`` loop, configured to take the same steps.
 - ``torch_*``: PyTorch eager on the CPU, the usual ``zero_grad / forward / loss / backward / step`` loop.
 
-Every ``make_*`` function returns ``run(iterations)``, a callable that trains for that many iterations (full-batch
-cases) or passes (the large case) and continues where the previous call stopped.
+Every function returns ``run(iterations)``, a callable that trains for that many iterations (full-batch cases) or
+passes (the large case) and continues where the previous call stopped. The full-batch contenders take optional
+starting ``weights`` in chainnet's layout (row 0 of each matrix multiplies the constant 1) and give theirs back
+with ``run.weights()``, so that ``run.py`` can check that every contender takes the same steps as chainnet.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-def numpy_r6_iris(X, Y, hidden, learn_rate, seed=0):
+def numpy_r6_iris(X, Y, hidden, learn_rate, seed=0, weights=None):
     """The R6 class's loop: ``feedforward()$backpropagate(lr)`` then ``compute_loss() < tolerance``.
 
     ``X`` (n, D) holds the intercept column (R's ``model.matrix``); ``Y`` (n, K) one-hot. As in R6,
@@ -33,6 +35,8 @@ def numpy_r6_iris(X, Y, hidden, learn_rate, seed=0):
     n, K = Y.shape
     W1 = 0.01 * rng.standard_normal((X.shape[1], hidden))
     W2 = 0.01 * rng.standard_normal((hidden + 1, K))
+    if weights is not None:
+        W1, W2 = (W.copy() for W in weights)
     Yid = Y.argmax(axis=1)
 
     def run(iterations, tolerance=0.0):
@@ -56,10 +60,11 @@ def numpy_r6_iris(X, Y, hidden, learn_rate, seed=0):
                 break
         return W1, W2
 
+    run.weights = lambda: [W1, W2]
     return run
 
 
-def numpy_r6_spirals(x, y, hidden, learn_rate, seed=0):
+def numpy_r6_spirals(x, y, hidden, learn_rate, seed=0, weights=None):
     """The post's functional ``train()``: ``feedforward`` and ``backpropagate`` on ``cbind(1, x)``, sigmoid
     output, no loss computed (the post's loop computes none)."""
     rng = np.random.default_rng(seed)
@@ -67,6 +72,8 @@ def numpy_r6_spirals(x, y, hidden, learn_rate, seed=0):
     y = y.reshape(n, 1).astype(float)
     w1 = 0.01 * rng.standard_normal((x.shape[1] + 1, hidden))
     w2 = 0.01 * rng.standard_normal((hidden + 1, 1))
+    if weights is not None:
+        w1, w2 = (W.copy() for W in weights)
 
     def run(iterations):
         nonlocal w1, w2
@@ -84,6 +91,7 @@ def numpy_r6_spirals(x, y, hidden, learn_rate, seed=0):
             w2 = w2 - learn_rate * dw2
         return w1, w2
 
+    run.weights = lambda: [w1, w2]
     return run
 
 
@@ -186,7 +194,7 @@ def torch_matmul_floor(X, hidden, K, batch_size, dtype, seed=0):
 
 
 # ---------------------------------------------------------------------------------------------- scikit-learn
-def sklearn_mlp(X, y, hidden, activation, solver, batch_size, learn_rate, iterations, dtype, seed=0):
+def sklearn_mlp(X, y, hidden, activation, solver, batch_size, learn_rate, iterations, dtype, seed=0, weights=None):
     """``MLPClassifier`` running its own loop: ``fit`` with ``max_iter`` epochs, never stopping early.
 
     Its loss is the mean over the batch, so ``learning_rate_init = learn_rate * batch_size`` takes the step a
@@ -211,11 +219,17 @@ def sklearn_mlp(X, y, hidden, activation, solver, batch_size, learn_rate, iterat
             model.fit(X, y)
         return model
 
+    if weights is not None:  # fit once to set the model up, then start from these weights (warm_start keeps them)
+        run(1)
+        model.coefs_ = [W[1:].astype(dtype) for W in weights]
+        model.intercepts_ = [W[0].astype(dtype) for W in weights]
+    run.weights = lambda: [np.vstack([b[None, :], W]) for W, b in zip(model.coefs_, model.intercepts_)]
     return run
 
 
 # ---------------------------------------------------------------------------------------------- PyTorch
-def torch_mlp(X, y, hidden, activation, optimizer, batch_size, learn_rate, dtype, output="softmax", seed=0):
+def torch_mlp(X, y, hidden, activation, optimizer, batch_size, learn_rate, dtype, output="softmax", seed=0,
+              weights=None):
     """PyTorch eager: ``nn.Sequential`` of ``Linear`` layers, summed cross-entropy (or BCE with logits for one
     sigmoid unit), ``torch.optim.SGD``/``Adam`` with defaults; minibatches by indexing a shuffled order."""
     import torch
@@ -230,6 +244,12 @@ def torch_mlp(X, y, hidden, activation, optimizer, batch_size, learn_rate, dtype
     for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers += [torch.nn.Linear(a, b, dtype=tdtype)] + ([act()] if i < len(sizes) - 2 else [])
     model = torch.nn.Sequential(*layers)
+    linears = [layer for layer in layers if isinstance(layer, torch.nn.Linear)]
+    if weights is not None:
+        with torch.no_grad():
+            for layer, W in zip(linears, weights):
+                layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(W[1:].T)))
+                layer.bias.copy_(torch.from_numpy(W[0]))
     if output == "sigmoid":
         yt = torch.from_numpy(y.reshape(-1, 1).astype(dtype))
         loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
@@ -256,4 +276,6 @@ def torch_mlp(X, y, hidden, activation, optimizer, batch_size, learn_rate, dtype
                 step(Xt[rows], yt[rows])
         return model
 
+    run.weights = lambda: [np.vstack([layer.bias.detach().numpy()[None, :], layer.weight.detach().numpy().T])
+                           for layer in linears]
     return run

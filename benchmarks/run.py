@@ -44,17 +44,18 @@ def small_case(quick: bool) -> dict:
 
     iris = datasets.load_iris()
     net = NeuralNetwork("Species ~ .", data=iris, hidden=5, seed=1)
-    X, T = net.X, net._T
+    X, T, W0 = net.X, net._T, [W.copy() for W in net.weights]
     y = T.argmax(axis=1)
     lr = 1e-4
     return {
         "title": "small: iris 4-5-3 sigmoid, full-batch gradient descent",
-        "unit": "µs/iteration", "per": 2000 if not quick else 500, "scale": 1e6,
+        "unit": "µs/iteration", "per": 2000 if not quick else 500, "scale": 1e6, "net": net, "start": W0,
         "contenders": {
             "chainnet": lambda k: net.train(k, learn_rate=lr, tolerance=0, trace=0),
-            "numpy (R6 loop)": peers.numpy_r6_iris(X, T, 5, lr),
-            "scikit-learn": peers.sklearn_mlp(X[:, 1:], y, [5], "logistic", "sgd", len(X), lr, 1, "float64"),
-            "PyTorch": peers.torch_mlp(X[:, 1:], y, [5], "sigmoid", "sgd", None, lr, "float64"),
+            "numpy (R6 loop)": peers.numpy_r6_iris(X, T, 5, lr, weights=W0),
+            "scikit-learn": peers.sklearn_mlp(X[:, 1:], y, [5], "logistic", "sgd", len(X), lr, 1, "float64",
+                                              weights=W0),
+            "PyTorch": peers.torch_mlp(X[:, 1:], y, [5], "sigmoid", "sgd", None, lr, "float64", weights=W0),
         },
     }
 
@@ -64,18 +65,20 @@ def spirals_case(quick: bool) -> dict:
 
     hotdogs = datasets.make_hotdogs(200, seed=1)
     net = NeuralNetwork("class ~ x1 + x2", data=hotdogs, hidden=30, seed=1)
-    x, y = net.X[:, 1:], net._T[:, 0]
+    x, y, W0 = net.X[:, 1:], net._T[:, 0], [W.copy() for W in net.weights]
     lr = 1e-2
     total = 100_000
     per = 10_000 if quick else total
     return {
         "title": f"spirals: hot dogs 2-30-1 sigmoid, full-batch gradient descent, {total:,} iterations",
-        "unit": f"s per {total:,} iterations", "per": per, "scale": total,
+        "unit": f"s per {total:,} iterations", "per": per, "scale": total, "net": net, "start": W0,
         "contenders": {
             "chainnet": lambda k: net.train(k, learn_rate=lr, tolerance=0, trace=0),
-            "numpy (R6 post loop)": peers.numpy_r6_spirals(x, y, 30, lr),
-            "scikit-learn": peers.sklearn_mlp(x, y.astype(int), [30], "logistic", "sgd", len(x), lr, 1, "float64"),
-            "PyTorch": peers.torch_mlp(x, y, [30], "sigmoid", "sgd", None, lr, "float64", output="sigmoid"),
+            "numpy (R6 post loop)": peers.numpy_r6_spirals(x, y, 30, lr, weights=W0),
+            "scikit-learn": peers.sklearn_mlp(x, y.astype(int), [30], "logistic", "sgd", len(x), lr, 1, "float64",
+                                              weights=W0),
+            "PyTorch": peers.torch_mlp(x, y, [30], "sigmoid", "sgd", None, lr, "float64", output="sigmoid",
+                                       weights=W0),
         },
     }
 
@@ -102,6 +105,19 @@ def large_case(quick: bool, dtype: str, frame) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- timing
+def same_steps(case: dict, iterations: int = 200) -> dict:
+    """Run every full-batch contender ``iterations`` times from chainnet's starting weights; return each one's
+    largest weight difference from chainnet's, relative to chainnet's largest weight: rounding-level numbers
+    mean that they computed the same steps (the timed runs that follow start from there)."""
+    for run in case["contenders"].values():
+        run(iterations)
+    ref = case["net"].weights
+    scale = max(np.max(np.abs(W)) for W in ref)
+    differences = {name: max(np.max(np.abs(np.asarray(A) - W)) for A, W in zip(run.weights(), ref)) / scale
+                   for name, run in case["contenders"].items() if name != "chainnet"}
+    return differences | {"(chainnet moved)": max(np.max(np.abs(W - S)) for W, S in zip(ref, case["start"])) / scale}
+
+
 def time_case(case: dict, rounds: int, settle: float) -> dict:
     """Median time per unit of every contender over ``rounds`` interleaved rounds (after one warm-up run).
 
@@ -211,9 +227,13 @@ def main(argv=None) -> int:
     results = {"machine": facts, "threads": threads, "argv": sys.argv[1:], "cases": {}}
 
     def run_case(key, case, rounds):
+        agree = same_steps(case) if "net" in case else {}
         medians = time_case(case, rounds, args.settle)
         print_table(case, medians)
-        results["cases"][key] = {"title": case["title"], "unit": case["unit"], "medians":
+        if agree:
+            print("  same steps as chainnet after 200 iterations from its starting weights (max |ΔW| / max |W|): "
+                  + ", ".join(f"{name} {err:.1e}" for name, err in agree.items()))
+        results["cases"][key] = {"title": case["title"], "unit": case["unit"], "same_steps": agree, "medians":
                                  {k: v for k, v in medians.items() if k != "_all"}, "times": medians["_all"]}
 
     if "small" in cases:
