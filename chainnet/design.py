@@ -170,6 +170,10 @@ class Design:
         array (n,) or (n, k) (regression); ``rows`` are the labels of the data rows kept (complete cases).
         """
         _check_frame(data, "data")
+        odd = [c for c in data.columns if not isinstance(c, str)]
+        if odd:
+            raise DataError(f"data column name {odd[0]!r} is not a string: a formula names columns by text; "
+                            "rename them, e.g. data.columns = data.columns.astype(str)")
         if task is not None and task not in TASKS:
             raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
         lhs, _ = split_formula(formula)
@@ -281,6 +285,11 @@ def _check_frame(data, name: str) -> None:
                                 f"wrap it, e.g. pd.DataFrame({name})")
     if len(data) == 0:
         raise DataError(f"{name} has no rows")
+    counts = pd.Index(data.columns).value_counts()
+    if (counts > 1).any():
+        dup = counts.index[counts > 1][0]
+        raise DataError(f"{name}'s column {dup!r} appears {counts[dup]} times: a formula names each column once; "
+                        f"rename or drop the copies, e.g. {name}.loc[:, ~{name}.columns.duplicated()]")
 
 
 def _plain_response(lhs: str, columns) -> str | None:
