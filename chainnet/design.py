@@ -243,7 +243,7 @@ class Design:
                 raise DataError(f"newdata lacks the response column(s) {missing} of formula {self.formula!r}; "
                                 "scoring needs the true values (an expression response such as np.log(y) must "
                                 "be added to newdata as a column of that name)")
-            return newdata[list(self.targets)]
+            return _numeric_response(newdata[list(self.targets)], self.formula)
         if self.response not in newdata.columns:
             raise DataError(f"newdata has no response column {self.response!r}; "
                             "scoring needs the true values next to the predictors")
@@ -253,7 +253,8 @@ class Design:
             if new:
                 raise NewLevelError(f"response {self.response!r} in newdata has level(s) {sorted(map(str, new))} "
                                     f"never seen in training; the classes are {list(self.classes)}")
-        return values
+            return values
+        return _numeric_response(values, self.response)
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         for col in self.predictors:
@@ -398,6 +399,19 @@ def _response(lhs_matrix, frame, column, qlhs, task, formula):
     targets = tuple(map(str, lhs_matrix.columns))
     _check_finite_response(Y, qlhs)
     return "regression", (Y[:, 0] if Y.shape[1] == 1 else Y), None, targets
+
+
+def _numeric_response(values, name: str):
+    """A regression response in new data as floats (NaN kept); text or infinite values are refused."""
+    try:
+        numbers = values.apply(pd.to_numeric) if isinstance(values, pd.DataFrame) else pd.to_numeric(values)
+        array = np.asarray(numbers, dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"response {name!r} in newdata holds text ({exc}); a regression is scored on numbers: "
+                        f"convert it, e.g. pd.to_numeric(newdata[{name!r}])") from None
+    if np.isinf(array).any():
+        raise DataError(f"response {name!r} in newdata has infinite values; replace or drop them")
+    return numbers.astype(np.float64)
 
 
 def _check_finite_response(Y: np.ndarray, name: str) -> None:

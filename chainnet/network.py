@@ -227,6 +227,8 @@ class NeuralNetwork:
         truth = self.design.response_values(newdata)
         pred = self.predict(newdata)
         ok = truth.notna().to_numpy() & pred.notna().to_numpy()
+        if not ok.any():
+            raise _nothing_to_score(self.design)
         return float(np.mean(pred.to_numpy()[ok].astype(object) == truth.to_numpy()[ok].astype(object)))
 
     def rmse(self, newdata=None) -> float:
@@ -356,6 +358,8 @@ class NeuralNetwork:
         X, complete = self._design_matrix(newdata)
         has_truth = truth.notna().to_numpy().reshape(len(truth), -1).all(axis=1)
         keep = has_truth[complete]
+        if not keep.any():
+            raise _nothing_to_score(self.design)
         T, _ = training.targets(truth[complete & has_truth], self.design, self.dtype)
         return X[keep], T
 
@@ -371,6 +375,12 @@ class NeuralNetwork:
     def _require(self, task, what, instead):
         if self.task != task:
             raise TaskError(f"{what} is for {task} networks; this one does {self.task}: use {instead}")
+
+
+def _nothing_to_score(design) -> DataError:
+    return DataError(f"no row of newdata has both complete predictors and the response "
+                     f"{design.response or list(design.targets)!r}: scoring needs at least one; fill or drop the "
+                     "missing values")
 
 
 def _caller_context() -> dict:
