@@ -391,9 +391,10 @@ def _caller_context() -> dict:
 
 def _standardization(X: np.ndarray, columns) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sd (R's ``scale``, n - 1) of each numeric design column; intercept and dummy columns
-    (formulaic names them ``name[level]``) get centre 0 and scale 1."""
-    numeric = np.array([c != "Intercept" and "[" not in c for c in columns])
+    (formulaic names them ``name[level]``) get centre 0 and scale 1, and so does a constant column: centring
+    would turn it to zeros, and without an intercept (``- 1``) it is the model's only constant term."""
+    sd = X.std(axis=0, ddof=1) if len(X) > 1 else np.zeros(X.shape[1])
+    numeric = np.array([c != "Intercept" and "[" not in c for c in columns]) & (sd > 0)
     center = np.where(numeric, X.mean(axis=0), 0.0)
-    sd = X.std(axis=0, ddof=1) if len(X) > 1 else np.ones(X.shape[1])
-    scale = np.where(numeric & (sd > 0), sd, 1.0)
+    scale = np.where(numeric, sd, 1.0)
     return center, scale
