@@ -78,7 +78,12 @@ def non_negative_int(name: str, value) -> int:
 
 def dropout(rate, layers: int) -> tuple[float, ...]:
     """One rate for every hidden layer, or one per layer; each in [0, 1)."""
-    rates = list(rate) if isinstance(rate, (list, tuple)) else [rate] * layers
+    rates = list(rate) if isinstance(rate, (list, tuple)) else [rate] * max(layers, 1)
+    if not layers and any(p != 0 for p in rates):
+        raise ArgumentError(f"dropout={rate!r} needs a hidden layer to act on, and this network has no hidden layer "
+                            "(hidden=0): use dropout=0, or give hidden= some units")
+    if not layers:
+        return ()
     if len(rates) != layers:
         raise ArgumentError(f"dropout needs one rate per hidden layer ({layers}), got {list(rate)}")
     for p in rates:
