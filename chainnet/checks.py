@@ -92,6 +92,11 @@ def dropout(rate, layers: int) -> tuple[float, ...]:
     return tuple(float(p) for p in rates)
 
 
+def is_fraction(value) -> bool:
+    """A real number strictly between 0 and 1 (a numpy float too); ``1`` and ``True`` are not fractions."""
+    return _is_real(value) and not _is_int(value) and 0 < value < 1
+
+
 def seed(value) -> None:
     if value is not None and not _is_int(value):
         raise ArgumentTypeError(f"seed must be an integer or None, got {value!r}")

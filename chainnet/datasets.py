@@ -73,9 +73,9 @@ def split(data: pd.DataFrame, test: float = 0.2, seed: int | None = None) -> tup
     original index. As ``slice_sample(prop = .8)`` then ``anti_join`` in seed 003, but seeded."""
     if not isinstance(data, pd.DataFrame):
         raise ArgumentTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if not (isinstance(test, float) and 0 < test < 1):
+    if not checks.is_fraction(test):
         raise ArgumentError(f"test must be a fraction in (0, 1), got {test!r}")
     checks.seed(seed)
     order = np.random.default_rng(seed).permutation(len(data))
-    n_test = round(test * len(data))
+    n_test = round(float(test) * len(data))
     return data.iloc[np.sort(order[n_test:])], data.iloc[np.sort(order[:n_test])]

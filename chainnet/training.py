@@ -149,7 +149,7 @@ def _split(net, validation):
         if len(X_val) == 0:
             raise ArgumentError("validation data has no complete rows (predictors and response)")
         return net.X, net._T, X_val, T_val
-    if not (isinstance(validation, float) and 0 < validation < 1):
+    if not checks.is_fraction(validation):
         raise ArgumentError(f"validation must be a fraction in (0, 1) or a DataFrame, got {validation!r}")
     val = _stratified(net, validation)
     train = np.setdiff1d(np.arange(len(net.X)), val)
@@ -162,7 +162,7 @@ def _stratified(net, fraction):
     """Row indices of a shuffled split holding ``fraction`` of each class (of all rows, for regression)."""
     groups = ([np.flatnonzero(net.Y.codes == c) for c in range(len(net.classes))]
               if net.task == "classification" else [np.arange(len(net.X))])
-    picked = [net.rng.permutation(g)[:round(fraction * len(g))] for g in groups]
+    picked = [net.rng.permutation(g)[:round(float(fraction) * len(g))] for g in groups]
     return np.sort(np.concatenate(picked))
 
 
