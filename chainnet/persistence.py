@@ -61,7 +61,7 @@ def save(net, path, include_data: bool = True) -> None:
     include_data = include_data and len(net._X) > 0          # a model loaded without data has none to save
     meta, arrays = _meta(net, include_data), _arrays(net, include_data)
     arrays["meta"] = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
-    path = os.fspath(path)
+    path = _path(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot save to {path!r}: there is no folder {folder!r}")
@@ -156,13 +156,22 @@ def _version() -> str:
 def load(path, cls=None):
     """A :class:`NeuralNetwork` (or ``cls``) from a file written by :func:`save`; :class:`ModelFileError` for
     anything else."""
-    meta, arrays = _read(os.fspath(path))
+    meta, arrays = _read(_path(path))
     try:
         return _rebuild(meta, arrays, cls)
     except ModelFileError:
         raise
     except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
         raise ModelFileError(f"{path!r} is damaged or was edited: {type(exc).__name__}: {exc}") from exc
+
+
+def _path(path) -> str:
+    """A file name as text: ``str`` or ``pathlib.Path``."""
+    name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"path must be a file name (str or pathlib.Path), got {type(path).__name__}: "
+                                f"{path!r}")
+    return name
 
 
 def _read(path: str) -> tuple[dict, dict]:
