@@ -58,6 +58,8 @@ def make_epidemic(n: int = 60, noise: float = 0.06, seed: int | None = None) -> 
     """Seed 000's epidemic curve: y_true = exp(-(t - 0.4)² / 0.025) on t = 0 ... 1, observed with N(0, noise²)
     noise, then min-max normalised to [0, 1]; ``y_true`` is put on the same scale as ``y``."""
     n = checks.positive_int("n", n)
+    if n < 2:
+        raise ArgumentError(f"n must be at least 2 points for the min-max normalisation of the curve, got {n}")
     noise = checks.non_negative("noise", noise)
     checks.seed(seed)
     rng = np.random.default_rng(seed)
