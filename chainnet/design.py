@@ -221,9 +221,9 @@ class Design:
         frame = newdata[list(self.predictors)]
         complete = frame.notna().all(axis=1).to_numpy()
         frame = _plain_columns(frame[complete].reset_index(drop=True), self.predictors)
-        self._check_columns(frame)
-        if len(frame) == 0:
+        if len(frame) == 0:  # every row misses a predictor: an all-NaN column has no type to check
             return np.empty((0, len(self.columns))), complete
+        self._check_columns(frame)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
