@@ -239,7 +239,11 @@ class NeuralNetwork:
     def r2(self, newdata=None) -> float:
         """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns."""
         R, T = self._residuals(newdata, with_truth=True)
-        return float(1.0 - np.sum(R * R) / np.sum((T - T.mean(axis=0)) ** 2))
+        spread = np.sum((T - T.mean(axis=0)) ** 2)
+        if spread == 0:
+            raise DataError(f"r2 is undefined here: the response {self.design.response or list(self.design.targets)!r} "
+                            f"does not vary over these {len(T)} row(s); score more rows, or use rmse()")
+        return float(1.0 - np.sum(R * R) / spread)
 
     # ------------------------------------------------------------------------------------------ pictures, reports
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
