@@ -271,7 +271,10 @@ def _truth(truth, frame: pd.DataFrame):
 
 
 def _callable_curve(truth: Callable, grid: np.ndarray) -> np.ndarray:
-    values = np.asarray(truth(grid), dtype=float)
+    try:
+        values = np.asarray(truth(grid), dtype=float)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentError(f"truth(x) must return numbers, one per x; it returned something else ({exc})") from exc
     if values.shape != grid.shape:
         raise ArgumentError(f"truth(x) must return one value per x (shape {grid.shape}), got shape {values.shape}")
     return values

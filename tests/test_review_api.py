@@ -104,3 +104,22 @@ def test_make_epidemic_needs_two_points():
     with pytest.raises(ArgumentError, match=r"n must be at least 2"):
         datasets.make_epidemic(1)
     assert np.isfinite(datasets.make_epidemic(2, seed=0).to_numpy()).all()
+
+
+# ---------------------------------------------------------------------------------------------- more new data
+def test_a_categorical_predictor_given_as_all_missing_predicts_missing():
+    penguins = datasets.load_penguins()
+    net = NeuralNetwork("species ~ island + bill_length_mm + sex", data=penguins, hidden=2, seed=0)
+    pred = net.predict(penguins.iloc[:3].assign(sex=np.nan))             # float NaN column: all missing
+    assert list(pred.index) == list(penguins.index[:3]) and pred.isna().all()
+
+
+def test_r2_of_a_response_that_does_not_vary_is_refused(iris, regression):
+    for rows in (iris.iloc[:1], iris.iloc[:3].assign(**{"Sepal.Length": 5.0})):
+        with pytest.raises(DataError, match=r"r2 is undefined.*response 'Sepal.Length' does not vary"):
+            regression.r2(rows)
+
+
+def test_plot_fit_truth_returning_text_is_refused(iris, regression):
+    with pytest.raises(ArgumentError, match=r"truth\(x\) must return numbers"):
+        regression.plot_fit(x="Petal.Length", truth=lambda x: ["a"] * len(x))
