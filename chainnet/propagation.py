@@ -81,6 +81,11 @@ class Cache(NamedTuple):
     masks = property(lambda self: [None if m is None else m.T for m in self.masksT], doc="Dropout multipliers.")
     delta = property(lambda self: None if self.deltaT is None else self.deltaT.T, doc="dLoss/dZ (n, K).")
 
+    def __repr__(self) -> str:
+        units = "-".join(str(len(a)) for a in self.AT)
+        loss = "" if self.loss is None else f", loss {self.loss:.6g}"
+        return f"<Cache {len(self.X)} rows, hidden {units or 'none'}, {len(self.ZT)} outputs{loss}>"
+
 
 def forward(X: np.ndarray, weights: list, act: Activation, loss: Loss, dropout=None,
             rng: np.random.Generator | None = None, T: np.ndarray | None = None,
