@@ -15,6 +15,7 @@ import timeit
 
 import numpy as np
 from memory import large_frame
+from peers import torch_products
 
 
 def best(fn, number: int) -> float:
@@ -86,18 +87,8 @@ def large(number: int, threads: int, dtype: str) -> None:
     Xt = torch.from_numpy(np.ascontiguousarray(net.X[rows, 1:]))
     Ws = [torch.from_numpy(np.ascontiguousarray(W[1:].T)) for W in net.weights]  # (out, in), biases apart
 
-    def torch_products():
-        h = [Xt]
-        for W in Ws:
-            h.append(h[-1] @ W.T)
-        d = h[-1]
-        for i in range(len(Ws) - 1, -1, -1):
-            _ = d.T @ h[i]                      # dW
-            if i:
-                d = d @ Ws[i]                   # dH
-
     with torch.no_grad():
-        table["PyTorch (MKL): the same products, forward + backward"] = best(torch_products, number)
+        table["PyTorch (MKL): the same products, forward + backward"] = best(lambda: torch_products(Xt, Ws), number)
     table["one whole batch: train(1) on 20,000 rows / 78 batches"] = best(
         lambda: net.train(1, optimizer="adam", batch_size=256, learn_rate=1e-3, tolerance=0, trace=0), 1) / (
         len(net.X) / 256)

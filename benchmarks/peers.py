@@ -181,16 +181,22 @@ def torch_matmul_floor(X, hidden, K, batch_size, dtype, seed=0):
         with torch.no_grad():
             for _ in range(passes):
                 for s in range(0, n - batch_size + 1, batch_size):
-                    Hs = [Xt[s:s + batch_size]]
-                    for W in Ws:
-                        Hs.append(Hs[-1] @ W.T)
-                    dH = Hs[-1]
-                    for i in range(len(Ws) - 1, -1, -1):
-                        _ = dH.T @ Hs[i]                 # dW
-                        if i:
-                            dH = dH @ Ws[i]
+                    torch_products(Xt[s:s + batch_size], Ws)
 
     return run
+
+
+def torch_products(Xb, Ws) -> None:
+    """One batch's matrix products, forward (H_l = H_{l-1} W_l^T) and backward (dW = dH^T H, dH = dH W), with
+    the weights ``Ws`` laid out (out, in) as torch keeps them; biases and activations left out."""
+    Hs = [Xb]
+    for W in Ws:
+        Hs.append(Hs[-1] @ W.T)
+    dH = Hs[-1]
+    for i in range(len(Ws) - 1, -1, -1):
+        _ = dH.T @ Hs[i]                 # dW
+        if i:
+            dH = dH @ Ws[i]
 
 
 # ---------------------------------------------------------------------------------------------- scikit-learn
