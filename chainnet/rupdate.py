@@ -92,11 +92,10 @@ def updated_formula(old: str, change) -> str:
 
 
 def _substitute(side: str, old: str) -> str:
-    parts = side.split("`")  # even parts are outside back-quotes
-    if _DOT.match(parts[0]):
-        parts[0] = old + parts[0][1:]
+    lead = _DOT.match(side) is not None
+    parts = (side[1:] if lead else side).split("`")  # even parts are outside back-quotes
     parts[::2] = [_DOT.sub(lambda _: f"({old})", p) for p in parts[::2]]
-    return "`".join(parts)
+    return (old if lead else "") + "`".join(parts)
 
 
 def _check_response(old, new, change) -> None:
