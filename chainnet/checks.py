@@ -20,15 +20,21 @@ def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _is_count(value) -> bool:
+    """An integer, or a real number with an integral value, as R writes counts (``1e4``, ``5.0``); not a bool."""
+    return _is_int(value) or (_is_real(value) and not isinstance(value, np.bool_) and math.isfinite(value)
+                              and float(value).is_integer())
+
+
 def hidden_units(hidden) -> tuple[int, ...]:
-    """``5`` -> (5,); ``[10, 5]`` -> (10, 5); ``0`` or ``[]`` -> () (no hidden layer)."""
-    if _is_int(hidden):
+    """``5`` -> (5,); ``[10, 5]`` -> (10, 5); ``0`` or ``[]`` -> () (no hidden layer); ``5.0`` counts as 5."""
+    if _is_count(hidden):
         if hidden < 0:
             raise ArgumentError(f"hidden must be >= 0 units (0: no hidden layer), got {hidden}")
         return (int(hidden),) if hidden else ()
     if isinstance(hidden, (list, tuple)):
         for h in hidden:
-            if not _is_int(h):
+            if not _is_count(h):
                 raise ArgumentTypeError(f"hidden layer sizes must be integers, got {h!r} in {list(hidden)}")
             if h < 1:
                 raise ArgumentError(f"each hidden layer needs at least 1 unit, got {h} in {list(hidden)}; "
@@ -63,7 +69,7 @@ def learn_rate(value) -> float:
 
 
 def positive_int(name: str, value) -> int:
-    if not _is_int(value):
+    if not _is_count(value):
         raise ArgumentTypeError(f"{name} must be a positive integer, got {value!r}")
     if value < 1:
         raise ArgumentError(f"{name} must be a positive integer, got {value}")
@@ -71,7 +77,7 @@ def positive_int(name: str, value) -> int:
 
 
 def non_negative_int(name: str, value) -> int:
-    if not _is_int(value) or value < 0:
+    if not _is_count(value) or value < 0:
         raise ArgumentError(f"{name} must be an integer >= 0 (0: off), got {value!r}")
     return int(value)
 
