@@ -164,3 +164,38 @@ def test_fitted_is_indexed_like_the_rows_kept(toy):
     kept = data.index.drop(["r3", "r8"])
     assert fitted(net).index.equals(kept) and residuals(net).index.equals(kept)
     np.testing.assert_allclose(residuals(net), data.loc[kept, "y"] - predict(net, data.loc[kept]), atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- against R's nnet
+# nnet(Species ~ Sepal.Length + Petal.Width, size = 2, Wts = <the weights below>, maxit = 0) in R 4 / nnet 7.3:
+# predict(fit, type = "raw") and residuals(fit) for a few rows (R's row names).
+W1 = np.array([[0.5, -1.0], [0.2, 0.3], [-0.4, 1.1]])       # Intercept, Sepal.Length, Petal.Width -> h1, h2
+R_BINARY_RAW = {51: 0.35938163834307651, 52: 0.35197031035771115, 100: 0.36389966037386934,
+                150: 0.33288974523980686}
+R_MULTI_RAW = {0: [0.24517144949574396, 0.43931773294477644, 0.31551081755947957],
+               50: [0.13583782261194913, 0.45377907235759346, 0.41038310503045750],
+               149: [0.12112521839879928, 0.43446677248019605, 0.44440800912100470]}
+
+
+def test_raw_fitted_and_residuals_equal_nnets_binary(iris):
+    data = iris.iloc[50:].assign(Species=lambda d: d["Species"].astype(str))   # versicolor, virginica
+    net = NeuralNetwork("Species ~ Sepal.Length + Petal.Width", data, hidden=2, seed=0)
+    net.W1, net.W2 = W1, np.array([[0.1], [1.5], [-2.0]])
+    rows = [50, 51, 99, 149]                                                     # R's 51, 52, 100, 150
+    expected = np.array(list(R_BINARY_RAW.values()))
+    np.testing.assert_allclose(predict(net, data.loc[rows], "raw")["virginica"], expected, rtol=1e-14)
+    np.testing.assert_allclose(fitted(net).loc[rows, "virginica"], expected, rtol=1e-14)
+    np.testing.assert_allclose(residuals(net).loc[rows, "virginica"], [-expected[0], -expected[1], -expected[2],
+                                                                        1 - expected[3]], rtol=1e-14)
+
+
+def test_raw_fitted_and_residuals_equal_nnets_softmax(iris):
+    net = NeuralNetwork("Species ~ Sepal.Length + Petal.Width", iris, hidden=2, seed=0)
+    net.W1 = W1
+    net.W2 = np.array([[0.1, -0.3, 0.2], [1.5, 0.7, -1.0], [-2.0, 0.4, 1.2]])  # bias, h1, h2 -> 3 classes
+    rows = list(R_MULTI_RAW)
+    expected = np.array(list(R_MULTI_RAW.values()))
+    np.testing.assert_allclose(predict(net, iris.loc[rows], "raw").to_numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(fitted(net).loc[rows].to_numpy(), expected, rtol=1e-14)
+    indicator = np.eye(3)[[0, 1, 2]]                                             # setosa, versicolor, virginica
+    np.testing.assert_allclose(residuals(net).loc[rows].to_numpy(), indicator - expected, atol=1e-15)
