@@ -2,7 +2,6 @@
 R's own output for the same weights (nnet 7.3, Wts = the weights below, maxit = 0)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from chainnet import NeuralNetwork

@@ -2,7 +2,6 @@
 everything outside the allow-list is refused without running anything."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from chainnet.errors import FormulaError
