@@ -46,14 +46,18 @@ class QuasiNewton:
         self.tolerance_change = _tolerance("tolerance_change", tolerance_change, 1e-9)
 
     def init_state(self, n: int, dtype) -> dict:
-        """Fresh state for n weights: the last direction ``d``, step ``t``, gradient and loss, the counters."""
+        """Fresh state for n weights: ``t`` the steps taken (every chainnet optimizer counts them), torch's
+        state (the last direction ``d``, its step length ``step_length`` (torch's ``t``), the last gradient and
+        loss, ``n_iter``, ``func_evals``) and ``stop``, the convergence test that fired (``STOP_REASONS``)."""
         zero = lambda dt=np.float64: np.zeros((), dt)
-        return {"d": np.zeros(n, dtype), "t": zero(), "prev_flat_grad": np.zeros(n, dtype), "prev_loss": zero(),
-                "n_iter": zero(np.int64), "func_evals": zero(np.int64), "stop": zero(np.int8)}
+        return {"t": zero(np.int64), "d": np.zeros(n, dtype), "step_length": zero(),
+                "prev_flat_grad": np.zeros(n, dtype), "prev_loss": zero(), "n_iter": zero(np.int64),
+                "func_evals": zero(np.int64), "stop": zero(np.int8)}
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float, closure) -> None:
         """One iteration from w (n,) with gradient g (n,) and loss ``loss``; ``closure(w) -> (loss, g)``
         evaluates the full-batch objective for the line search. Updates w and ``state`` in place."""
+        state["t"] += 1
         state["func_evals"] += 1
         state["stop"][...] = 0
         if np.abs(g).max() <= self.tolerance_grad:
@@ -66,7 +70,7 @@ class QuasiNewton:
         state["prev_flat_grad"][...] = g
         state["prev_loss"][...] = loss
         t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
-        state["t"][...] = t
+        state["step_length"][...] = t
         gtd = float(g @ d)                           # slope along d
         if gtd > -self.tolerance_change:
             state["stop"][...] = _LOSS_CHANGE        # d is no longer a descent direction worth following
@@ -74,7 +78,7 @@ class QuasiNewton:
         f_new, g_new, t, evals = strong_wolfe(_along(closure, w, d), t, d, loss, g, gtd,
                                               tolerance_change=self.tolerance_change, max_ls=self.max_eval - 1)
         w += t * d
-        state["t"][...] = t
+        state["step_length"][...] = t
         state["func_evals"] += evals
         state["stop"][...] = self._converged(g_new, d, t, f_new - loss)
 
@@ -137,7 +141,7 @@ class LBFGS(QuasiNewton):
     def _remember(self, state, g) -> None:
         """Store the newest pair (s, y) when y·s > 1e-10 (curvature positive), dropping the oldest when full."""
         y = g - state["prev_flat_grad"]
-        s = state["d"] * state["t"]
+        s = state["d"] * state["step_length"]
         ys = float(y @ s)
         if ys <= 1e-10:
             return
@@ -176,7 +180,7 @@ class BFGS(QuasiNewton):
             H[...] = np.eye(len(g))
             state["count"][...] = 0
         else:
-            self._update(state, g - state["prev_flat_grad"], state["d"] * state["t"])
+            self._update(state, g - state["prev_flat_grad"], state["d"] * state["step_length"])
         np.matmul(H, -g, out=state["d"])             # d = -H g
 
     @staticmethod

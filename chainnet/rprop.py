@@ -38,15 +38,15 @@ class Rprop:
         self.etas, self.step_sizes = (minus, plus), (low, high)
 
     def init_state(self, n: int, dtype) -> dict:
-        """``prev`` the last gradient used (n,), ``step_size`` Δ (n,; set to lr at the first step), ``step``."""
-        return {"prev": np.zeros(n, dtype), "step_size": np.zeros(n, dtype), "step": np.zeros((), np.int64)}
+        """``prev`` the last gradient used (n,), ``step_size`` Δ (n,; set to lr at the first step), ``t`` the steps taken."""
+        return {"prev": np.zeros(n, dtype), "step_size": np.zeros(n, dtype), "t": np.zeros((), np.int64)}
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss=None, closure=None) -> None:
         """One Rprop update of w (n,) from g (n,), in place; the loss and closure are not needed."""
         prev, delta = state["prev"], state["step_size"]
-        if int(state["step"]) == 0:
+        if int(state["t"]) == 0:
             delta[...] = lr                               # torch: step_size = full_like(grad, lr)
-        state["step"] += 1
+        state["t"] += 1
         sign = np.sign(g * prev)
         factor = np.where(sign > 0, self.etas[1], np.where(sign < 0, self.etas[0], 1.0))
         delta *= factor

@@ -49,7 +49,7 @@ def test_lbfgs_equals_torch_for_12_steps(case):
     state = drive(LBFGS(), net, 12)
     assert max_relative_error(net.weights, ref_weights) < 1e-6
     assert int(state["n_iter"]) == ref_state["n_iter"] and int(state["func_evals"]) == ref_state["func_evals"]
-    assert float(state["t"]) == pytest.approx(float(ref_state["t"]), rel=1e-6)
+    assert float(state["step_length"]) == pytest.approx(float(ref_state["t"]), rel=1e-6)
     assert int(state["count"]) == len(ref_state["old_dirs"])
 
 
@@ -162,7 +162,7 @@ def test_bfgs_keeps_the_secant_condition():
     loss, g = obj(w)
     for _ in range(6):
         opt.step(state, w, g, 1.0, loss, obj)
-        s = state["d"] * state["t"]
+        s = state["d"] * state["step_length"]
         loss, g_new = obj(w)
         y, g = g_new - g, g_new
         H = state["H"].copy()
