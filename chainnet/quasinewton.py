@@ -128,15 +128,10 @@ class LBFGS(QuasiNewton):
             state["count"][...], state["H_diag"][...] = 0, 1.0
             return
         self._remember(state, g)
-        k, Y, S, ro, al = int(state["count"]), state["old_dirs"], state["old_stps"], state["ro"], state["al"]
-        q = -g
-        for i in range(k - 1, -1, -1):               # two-loop recursion, newest pair first
-            al[i] = (S[i] @ q) * ro[i]               # α_i = ρ_i s_i·q
-            q -= al[i] * Y[i]                        # q ← q - α_i y_i
-        np.multiply(q, state["H_diag"], out=d)       # r = H0 q
-        for i in range(k):
-            be_i = (Y[i] @ d) * ro[i]                # β_i = ρ_i y_i·r
-            d += (al[i] - be_i) * S[i]               # r ← r + (α_i - β_i) s_i
+        k = int(state["count"])
+        S, Y = state["old_stps"][:k], state["old_dirs"][:k]
+        al, be = _two_loop(S, Y, state["ro"][:k], g, float(state["H_diag"]), d)
+        state["al"][:k] = al
 
     def _remember(self, state, g) -> None:
         """Store the newest pair (s, y) when y·s > 1e-10 (curvature positive), dropping the oldest when full."""
@@ -197,6 +192,32 @@ class BFGS(QuasiNewton):
         C = np.array([[(1.0 + rho * float(y @ Hy)) * rho, -rho], [-rho, 0.0]])
         H += (U @ C) @ U.T                                          # one rank-2 update
         state["count"] += 1
+
+
+def _two_loop(S, Y, ro, g, H_diag, d):
+    """d = -H g by L-BFGS's two-loop recursion (Nocedal & Wright, algorithm 7.4), torch's arithmetic:
+
+        q = -g;  for i = k-1 .. 0:  α_i = ρ_i s_i·q,  q ← q - α_i y_i
+        r = H_diag·q;  for i = 0 .. k-1:  β_i = ρ_i y_i·r,  r ← r + (α_i - β_i) s_i
+
+    Each s_i·q and y_i·r is expanded over the pairs' inner products SY[i, j] = s_i·y_j (one k x k product), so
+    the loops run over k numbers and the n-vectors take four matrix-vector products instead of 4k calls."""
+    k = len(ro)
+    SY, ro = (S @ Y.T).tolist(), ro.tolist()
+    Sq = (-(S @ g)).tolist()                                   # s_i·q at q = -g
+    al = [0.0] * k
+    for i in range(k - 1, -1, -1):
+        al[i] = (Sq[i] - sum(SY[i][j] * al[j] for j in range(i + 1, k))) * ro[i]  # s_i·(q - Σ_j>i α_j y_j)
+    r = -g
+    r -= np.asarray(al) @ Y                                    # q = -g - Σ α_i y_i
+    r *= H_diag                                                # r = H0 q
+    Yr = (Y @ r).tolist()
+    c = [0.0] * k                                              # c_i = α_i - β_i
+    for i in range(k):
+        be = (Yr[i] + sum(SY[j][i] * c[j] for j in range(i))) * ro[i]           # y_i·(r + Σ_j<i c_j s_j)
+        c[i] = al[i] - be
+    np.add(r, np.asarray(c) @ S, out=d)                        # d = r + Σ c_i s_i
+    return al, [a - x for a, x in zip(al, c)]
 
 
 def _along(closure, w, d):
