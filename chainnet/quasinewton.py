@@ -130,8 +130,7 @@ class LBFGS(QuasiNewton):
         self._remember(state, g)
         k = int(state["count"])
         S, Y = state["old_stps"][:k], state["old_dirs"][:k]
-        al, be = _two_loop(S, Y, state["ro"][:k], g, float(state["H_diag"]), d)
-        state["al"][:k] = al
+        state["al"][:k] = _two_loop(S, Y, state["ro"][:k], g, float(state["H_diag"]), d)
 
     def _remember(self, state, g) -> None:
         """Store the newest pair (s, y) when y·s > 1e-10 (curvature positive), dropping the oldest when full."""
@@ -216,8 +215,8 @@ def _two_loop(S, Y, ro, g, H_diag, d):
     for i in range(k):
         be = (Yr[i] + sum(SY[j][i] * c[j] for j in range(i))) * ro[i]           # y_i·(r + Σ_j<i c_j s_j)
         c[i] = al[i] - be
-    np.add(r, np.asarray(c) @ S, out=d)                        # d = r + Σ c_i s_i
-    return al, [a - x for a, x in zip(al, c)]
+    np.add(r, np.asarray(c) @ S, out=d)                        # d = r + Σ c_i s_i; returns the α_i
+    return al
 
 
 def _along(closure, w, d):
