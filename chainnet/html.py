@@ -40,7 +40,7 @@ def network_card(net) -> str:
     """``NeuralNetwork._repr_html_``: formula, task, layers, weights, iterations, optimizer, the last loss and
     the last rows of the history; no forward pass."""
     history = net.history
-    loss = f"{history['loss'].iloc[-1]:.6g} (iteration {net.iteration})" if len(history) else "untrained"
+    loss = f"{history['loss'].iloc[-1]:.6g} at iteration {net.iteration}" if len(history) else "untrained"
     pairs = {
         "formula": net.formula,
         "task": net.task + (f" ({len(net.classes)} classes)" if net.task == "classification" else ""),

@@ -60,7 +60,7 @@ def balanced_accuracy(C: np.ndarray) -> float:
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
     """Ranks 1 .. n of ``x``, tied values sharing the mean of their ranks (scipy's ``rankdata``)."""
-    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     last = np.cumsum(counts)                        # rank of the last copy of each distinct value
     return (last - (counts - 1) / 2.0)[inverse]
 

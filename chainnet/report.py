@@ -10,10 +10,10 @@ sigmoid unit giving its probability) or the response columns (regression).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from . import html, metrics as scores
+from . import html
+from . import metrics as scores
 
 #: the output unit's link, by loss (see ``losses``)
 OUTPUT_LINKS = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}

@@ -47,7 +47,7 @@ def test_card_shows_formula_layers_weights_and_the_last_history_rows(iris_net):
     assert cells[cells.index("weights") + 1] == str(5 * 4 + 5 * 3)
     assert cells[cells.index("iterations") + 1] == "12"
     last = iris_net.history["loss"].iloc[-1]
-    assert cells[cells.index("loss") + 1] == f"{last:.6g} (iteration 12)"
+    assert cells[cells.index("loss") + 1] == f"{last:.6g} at iteration 12"
     rows = cells[cells.index("loss") + 2:]               # the history table, after the settings
     for i in range(8, 13):                               # the last five iterations, with their loss
         row = rows.index(str(i))
