@@ -67,7 +67,7 @@ def update(net, formula=None, **changes):
     new = _construct(type(net), net.design.context, dict(formula=new_formula, **settings))
     _check_response(net, new, formula)
     if new.standardize and net.standardize:
-        _carry_standardization(net, new, settings)
+        _carry_standardization(net, new)
     carry_weights(net, new)
     return new
 
@@ -147,7 +147,7 @@ def _positions(n_old: int, n_new: int) -> np.ndarray:
     return np.array([j if j < n_old else -1 for j in range(n_new)], dtype=np.intp)
 
 
-def _carry_standardization(old, new, settings) -> None:
+def _carry_standardization(old, new) -> None:
     """Columns both networks have keep the old centre and scale; ``X`` is re-standardised from the raw design."""
     j = _index(old.design.columns, new.design.columns)
     shared = j >= 0
@@ -155,6 +155,6 @@ def _carry_standardization(old, new, settings) -> None:
     scale = np.where(shared, old.scale[np.maximum(j, 0)], new.scale)
     if np.array_equal(center, new.center) and np.array_equal(scale, new.scale):
         return
-    _, raw, _, _ = Design.build(new.formula, settings["data"], new.task, new.design.context)
+    _, raw, _, _ = Design.build(new.formula, new.data, new.task, new.design.context)
     new.center, new.scale = center, scale
     new.X = (raw - center) / scale

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import frames
 from .errors import ArgumentError, TaskError
 from .propagation import forward
 from .report import output_names
@@ -40,6 +41,7 @@ def scores(net, newdata=None) -> tuple[np.ndarray, pd.Index]:
     predictor is missing); the training rows when ``newdata`` is None. Changes nothing on ``net``."""
     if newdata is None:
         return forward(net.X, net.weights, net._act, net._loss).Z, net.rows
+    newdata = frames.to_pandas(newdata, "newdata")
     X, complete = net._design_matrix(newdata)
     Z = np.full((len(newdata), len(output_names(net))), np.nan)
     if len(X):

@@ -199,3 +199,10 @@ def test_raw_fitted_and_residuals_equal_nnets_softmax(iris):
     np.testing.assert_allclose(fitted(net).loc[rows].to_numpy(), expected, rtol=1e-14)
     indicator = np.eye(3)[[0, 1, 2]]                                             # setosa, versicolor, virginica
     np.testing.assert_allclose(residuals(net).loc[rows].to_numpy(), indicator - expected, atol=1e-15)
+
+
+def test_types_take_a_polars_frame(multiclass, iris):
+    pl = pytest.importorskip("polars")
+    new = iris.iloc[[3, 70, 140]].reset_index(drop=True)
+    got = predict(multiclass, pl.from_pandas(new), "link")
+    np.testing.assert_allclose(got.to_numpy(), predict(multiclass, new, "link").to_numpy(), rtol=1e-15)
