@@ -204,5 +204,6 @@ def test_raw_fitted_and_residuals_equal_nnets_softmax(iris):
 def test_types_take_a_polars_frame(multiclass, iris):
     pl = pytest.importorskip("polars")
     new = iris.iloc[[3, 70, 140]].reset_index(drop=True)
-    got = predict(multiclass, pl.from_pandas(new), "link")
+    frame = pl.DataFrame({c: new[c].astype(str).tolist() if c == "Species" else new[c].tolist() for c in new})
+    got = predict(multiclass, frame, "link")
     np.testing.assert_allclose(got.to_numpy(), predict(multiclass, new, "link").to_numpy(), rtol=1e-15)
