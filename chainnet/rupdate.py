@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 
 import numpy as np
 
@@ -64,7 +65,8 @@ def update(net, formula=None, **changes):
     if "hidden" in changes and len(checks.hidden_units(changes["hidden"])) != len(net.hidden):
         raise ArgumentError(f"update() widens or narrows hidden layers but keeps their number ({len(net.hidden)}); "
                             f"hidden={changes['hidden']!r} has another: build a new NeuralNetwork for another depth")
-    new = _construct(type(net), net.design.context, dict(formula=new_formula, **settings))
+    scope = {**_user_variables(), **net.design.context}  # the old formula's names mean what they meant
+    new = _construct(type(net), scope, dict(formula=new_formula, **settings))
     _check_response(net, new, formula)
     if new.standardize and net.standardize:
         _carry_standardization(net, new)
@@ -105,10 +107,19 @@ def _check_response(old, new, change) -> None:
                            "build a new NeuralNetwork for another one")
 
 
+def _user_variables() -> dict:
+    """The variables of the code that called ``update`` (the first frame outside chainnet), for the names the
+    new formula adds, as the constructor takes its caller's."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "chainnet":
+        frame = frame.f_back
+    return {} if frame is None else {**frame.f_globals, **frame.f_locals}
+
+
 def _construct(cls, context, kwargs):
     """``cls(**kwargs)`` called from a frame whose variables are ``context``: the constructor evaluates its
     formula in its caller's variables (as R in the formula's environment), so the new network sees what the
-    old one saw, not this module's names."""
+    old one saw and the caller's variables, not this module's names."""
     return eval("__cls__(**__kwargs__)", dict(context), {"__cls__": cls, "__kwargs__": kwargs})
 
 

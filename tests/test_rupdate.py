@@ -180,3 +180,10 @@ def test_a_categorical_added_and_an_interaction(toy):
     assert set(new.design.columns) >= {"g[T.b]", "g[T.c]", "x:z"}
     np.testing.assert_allclose(new.predict_proba(toy), old.predict_proba(toy), atol=1e-12)
     assert isinstance(new.predict(toy), pd.Series)
+
+
+def test_a_new_term_may_use_the_callers_variables(toy):
+    old = NeuralNetwork("y ~ x", toy, hidden=0, seed=0)
+    shift = 2.5
+    new = update(old, ". ~ . + I(z + shift)")
+    np.testing.assert_array_equal(new.X[:, 2], toy["z"] + shift)
