@@ -11,6 +11,7 @@ refuse category levels never seen in training, and refuse a text column that arr
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import re
 import warnings
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 from formulaic import model_matrix
 from formulaic.errors import FormulaicError
+from formulaic.transforms import TRANSFORMS
 
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
 
@@ -102,6 +104,69 @@ def _in_call_C(rhs: str, name: str) -> bool:
     return re.search(r"\bC\(\s*`?" + re.escape(name) + r"`?\s*[,)]", rhs) is not None
 
 
+# ---------------------------------------------------------------------------------------------- namespace
+class Namespace(Mapping):
+    """What the names of a formula can mean besides the data's columns: the given ``variables``, then
+    formulaic's transforms (``scale``, ``np`` ...). Every Python builtin is *closed*.
+
+    formulaic evaluates a term with ``eval(code, {}, layers)``: a name found in no layer falls through the empty
+    globals to Python's builtins, so ``I(open('f', 'w'))`` or ``I(exit(3))`` would run. This mapping claims
+    every builtin name (and ``__builtins__``) and raises ``NameError`` when one is looked up, so a name in a
+    formula means a column, a variable given here, or a transform, never anything else.
+    """
+
+    def __init__(self, variables: Mapping | None = None):
+        self.variables = dict(variables or {})
+
+    def __contains__(self, name) -> bool:
+        return name in self.variables or _closed(name)
+
+    def __getitem__(self, name):
+        if name in self.variables:
+            return self.variables[name]
+        if _closed(name):
+            raise NameError(f"name {name!r} is not defined")
+        raise KeyError(name)
+
+    def __iter__(self):
+        return iter(self.variables)
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+    def __bool__(self) -> bool:  # formulaic replaces a falsy context by {} (``context or {}``): never be falsy
+        return True
+
+    def __repr__(self) -> str:
+        return f"Namespace({sorted(self.variables)}, builtins closed)"
+
+
+def _closed(name) -> bool:
+    return isinstance(name, str) and (name in vars(builtins) or name == "__builtins__") and name not in TRANSFORMS
+
+
+_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def formula_names(formula: str) -> set[str]:
+    """The identifiers a formula names outside back-quotes and string literals, attribute names excluded
+    (``np.log(x) + I(x + shift)`` -> ``{np, x, I, shift}``)."""
+    text = _STRINGS.sub(" ", _unquoted(formula))
+    return set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))
+
+
+def caller_variables(formula: str, scope: Mapping | None, columns) -> dict:
+    """The variables of ``scope`` (the caller's globals and locals) that ``formula`` names, as R evaluates a
+    formula in its environment; only these are kept, so a network holds no reference to the rest of the
+    caller's namespace. Data columns win over variables, dunder names are never taken, and a variable that is
+    formulaic's own transform (``np`` bound to numpy) is left to formulaic."""
+    if not scope:
+        return {}
+    taken = set(map(str, columns))
+    return {n: scope[n] for n in sorted(formula_names(formula))
+            if n in scope and n not in taken and not n.startswith("__") and scope[n] is not TRANSFORMS.get(n)}
+
+
 # ---------------------------------------------------------------------------------------------- column kinds
 def is_categorical(series: pd.Series) -> bool:
     """Categorical, string, object or bool columns hold classes; numbers do not."""
@@ -113,7 +178,8 @@ def levels_of(series: pd.Series) -> list:
     """Levels in R's order: a categorical's own categories (those present), else the sorted unique values."""
     present = pd.unique(series.dropna())
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return [c for c in series.cat.categories if c in set(present)]
+        seen = set(present)
+        return [c for c in series.cat.categories if c in seen]
     try:
         return sorted(present.tolist())
     except TypeError:  # mixed types: keep the order of appearance
@@ -191,7 +257,7 @@ class Design:
         frame = _plain_columns(_complete_rows(data, used, formula), used)
         for col in predictors:
             _check_finite_column(frame[col], col)
-        context = dict(context or {})
+        context = caller_variables(quoted, context, data.columns)
         mm = _materialize(quoted, frame, formula, context)
         X = _as_float_matrix(mm.rhs, formula)
         kept = frame.index[np.asarray(mm.rhs.index)]
@@ -227,7 +293,7 @@ class Design:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                mm = self.spec.get_model_matrix(frame, context=self.context)
+                mm = self.spec.get_model_matrix(frame, context=Namespace(self.context))
         except FormulaicError as exc:
             raise DataError(f"formula {self.formula!r} could not be applied to newdata: "
                             f"{_plain(str(exc))}") from exc
@@ -263,7 +329,8 @@ class Design:
                 if not is_categorical(s) and col in self.text_columns():
                     raise DataError(f"column {col!r} held text in training but numbers in newdata: "
                                     f"convert it back, e.g. newdata[{col!r}].astype(str)")
-                new = [v for v in pd.unique(s) if v not in set(self.levels[col])]
+                known = set(self.levels[col])
+                new = [v for v in pd.unique(s) if v not in known]
                 if new:
                     raise NewLevelError(
                         f"column {col!r} in newdata has level(s) {new[:5]} never seen in training; known levels "
@@ -342,7 +409,7 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model_matrix(quoted, positional, context=context)
+            return model_matrix(quoted, positional, context=Namespace(context))
     except FormulaicError as exc:
         message = _plain(str(exc))
         name = re.search(r"NameError: (?:`([^`]+?)` is not present|name '([^']+)' is not defined)", message)
@@ -355,6 +422,8 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
         raise FormulaError(f"formula {formula!r} could not be used: {message}") from exc
     except (NameError, SyntaxError, TypeError, ValueError) as exc:
         raise FormulaError(f"formula {formula!r} could not be evaluated: {exc}") from exc
+    except RecursionError:
+        raise FormulaError(f"formula {formula!r} nests too deeply to be read: simplify it") from None
 
 
 def _dotted_token(formula: str, name: str) -> str:
