@@ -152,6 +152,7 @@ def _target(path) -> tuple[str, str]:
 
 def _save_error(path: str, exc: OSError) -> SaveError:
     fixes = {28: "free some disk space or save elsewhere", 13: "choose a folder you may write to",
+             27: "the file is larger than this process may write (ulimit -f): raise the limit or save elsewhere",
              30: "the file system is read-only: save elsewhere", 122: "the disk quota is full: free some space"}
     fix = fixes.get(exc.errno, "check the path and the disk")
     return SaveError(f"cannot save to {path!r}: {exc.strerror or exc}; {fix}. The previous file, if any, is "
