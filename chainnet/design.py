@@ -294,7 +294,7 @@ class Design:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 mm = self.spec.get_model_matrix(frame, context=Namespace(self.context))
-        except FormulaicError as exc:
+        except Exception as exc:  # noqa: BLE001 - formulaic's errors, and its internals' raw ones, in our words
             raise DataError(f"formula {self.formula!r} could not be applied to newdata: "
                             f"{_plain(str(exc))}") from exc
         return _as_float_matrix(mm, self.formula), complete
@@ -420,10 +420,10 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
                 f"{_close(missing, frame.columns)} nor a variable in scope; columns are "
                 f"{list(map(str, frame.columns))}") from exc
         raise FormulaError(f"formula {formula!r} could not be used: {message}") from exc
-    except (NameError, SyntaxError, TypeError, ValueError) as exc:
-        raise FormulaError(f"formula {formula!r} could not be evaluated: {exc}") from exc
     except RecursionError:
         raise FormulaError(f"formula {formula!r} nests too deeply to be read: simplify it") from None
+    except Exception as exc:  # noqa: BLE001 - formulaic's internals raise IndexError, KeyError ... on odd terms
+        raise FormulaError(f"formula {formula!r} could not be evaluated: {type(exc).__name__}: {exc}") from exc
 
 
 def _dotted_token(formula: str, name: str) -> str:

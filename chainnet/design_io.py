@@ -114,7 +114,7 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             matrix = rhs.get_model_matrix(_prototype(predictors, dtypes, levels), context=Namespace())
-    except (FormulaicError, ValueError, TypeError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever formulaic raises on a tampered state: the file is bad
         raise ModelFileError(f"the model file's formula encoding does not rebuild: {exc}") from exc
     if tuple(map(str, matrix.columns)) != columns:
         raise ModelFileError(f"the model file's formula encoding rebuilds the columns {list(matrix.columns)}, "
