@@ -230,7 +230,12 @@ def _assert_no_canary(workdir):
 
 def test_load_refuses_every_attack_in_a_child(attacks, workdir):
     body = "\n".join(f"attempt({name!r}, lambda: NeuralNetwork.load({str(path)!r}))" for name, path in attacks.items())
-    results = child(body)
+    peak = "print(json.dumps(['peak', 'kB', str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), 0]))"
+    results = child(body + "\n" + peak)
+    peak_kb = int(results.pop("peak")[1])
+    print(f"{len(attacks)} attacks refused by load, slowest {max(s for *_, s in results.values()):.2f} s, "
+          f"peak resident memory {peak_kb / 1024:.0f} MB")
+    assert peak_kb * 1024 < MEMORY / 2                     # far from the limit: nothing was decompressed
     assert_refused(results, attacks)
     _assert_no_canary(workdir)
     messages = {name: message for name, (_, message, _) in results.items()}
