@@ -12,6 +12,7 @@ import sys
 import textwrap
 import zipfile
 import zlib
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -198,17 +199,37 @@ def archive_attacks(workdir, monkeypatch) -> dict:
     unknown = json.loads(json.dumps(meta))
     unknown["model"]["note"] = "x"
     files["unknown key"] = _write(workdir / "unknown.npz", unknown, arrays)
-    # a member without the .npy suffix, and one whose header lies about its size
-    for name, member, data in [("member without .npy", "notes.txt", b"hello"),
-                               ("header larger than the member", "W1.npy", _header((10**9, 4)) + bytes(64))]:
+    # a member without the .npy suffix, one whose header lies about its size, a pickled object array whose
+    # unpickling would create the canary, a member named twice
+    pickled = io.BytesIO()
+    payload = np.empty(1, dtype=object)
+    payload[0] = Canary(workdir / "PWNED-pickle")
+    np.lib.format.write_array(pickled, payload, allow_pickle=True)
+    with zipfile.ZipFile(workdir / "good.npz") as src:
+        w1 = src.read("W1.npy")
+    for name, member, data, drop in [("member without .npy", "notes.txt", b"hello", False),
+                                     ("header larger than the member", "W1.npy", _header((10**9, 4)) + bytes(64), True),
+                                     ("pickled object array", "W1.npy", pickled.getvalue(), True),
+                                     ("member named twice", "W1.npy", w1, False)]:
         path = workdir / f"{name.replace(' ', '-')}.npz"
         with zipfile.ZipFile(workdir / "good.npz") as src, zipfile.ZipFile(path, "w") as dst:
             for info in src.infolist():
-                if info.filename != member:
+                if info.filename != member or not drop:
                     dst.writestr(info, src.read(info))
-            dst.writestr(member, data)
+            with pytest.warns(UserWarning, match="Duplicate") if not drop and member == "W1.npy" else nullcontext():
+                dst.writestr(member, data)
         files[name] = path
     return files
+
+
+class Canary:
+    """Unpickling this creates its file: the payload of an object array."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return open, (self.path, "w")
 
 
 # ---------------------------------------------------------------------------------------------- the tests
@@ -246,6 +267,8 @@ def test_load_refuses_every_attack_in_a_child(attacks, workdir):
     assert "no longer than the 150 stored rows" in messages["levels longer than the rows"]
     assert "unknown field 'model.note'" in messages["unknown key"]
     assert "declares shape (1000000000, 4)" in messages["header larger than the member"]
+    assert "object array" in messages["pickled object array"]
+    assert "names a member twice" in messages["member named twice"]
     assert all("refused" in messages[f"formula {name}"] for name in FORMULA_PAYLOADS)
 
 
