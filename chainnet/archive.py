@@ -43,7 +43,7 @@ class Member:
     def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str):
         self.archive, self.info, self.path, self.name = archive, info, path, info.filename[:-4]
         with self._open() as fh:
-            self.shape, fortran, self.dtype = self._header(fh)
+            self.shape, _, self.dtype = self._header(fh)
             start = fh.tell()
         self.ndim = len(self.shape)
         declared = start + math.prod(self.shape) * self.dtype.itemsize

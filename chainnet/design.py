@@ -11,7 +11,6 @@ refuse category levels never seen in training, and refuse a text column that arr
 
 from __future__ import annotations
 
-import builtins
 import difflib
 import re
 import warnings
@@ -23,9 +22,9 @@ import numpy as np
 import pandas as pd
 from formulaic import model_matrix
 from formulaic.errors import FormulaicError
-from formulaic.transforms import TRANSFORMS
 
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
+from .namespace import Namespace, caller_variables
 
 TASKS = ("classification", "regression")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|[⧛⧚]")
@@ -102,69 +101,6 @@ def referenced_columns(lhs: str, rhs: str, columns) -> tuple[list[str], list[str
 
 def _in_call_C(rhs: str, name: str) -> bool:
     return re.search(r"\bC\(\s*`?" + re.escape(name) + r"`?\s*[,)]", rhs) is not None
-
-
-# ---------------------------------------------------------------------------------------------- namespace
-class Namespace(Mapping):
-    """What the names of a formula can mean besides the data's columns: the given ``variables``, then
-    formulaic's transforms (``scale``, ``np`` ...). Every Python builtin is *closed*.
-
-    formulaic evaluates a term with ``eval(code, {}, layers)``: a name found in no layer falls through the empty
-    globals to Python's builtins, so ``I(open('f', 'w'))`` or ``I(exit(3))`` would run. This mapping claims
-    every builtin name (and ``__builtins__``) and raises ``NameError`` when one is looked up, so a name in a
-    formula means a column, a variable given here, or a transform, never anything else.
-    """
-
-    def __init__(self, variables: Mapping | None = None):
-        self.variables = dict(variables or {})
-
-    def __contains__(self, name) -> bool:
-        return name in self.variables or _closed(name)
-
-    def __getitem__(self, name):
-        if name in self.variables:
-            return self.variables[name]
-        if _closed(name):
-            raise NameError(f"name {name!r} is not defined")
-        raise KeyError(name)
-
-    def __iter__(self):
-        return iter(self.variables)
-
-    def __len__(self) -> int:
-        return len(self.variables)
-
-    def __bool__(self) -> bool:  # formulaic replaces a falsy context by {} (``context or {}``): never be falsy
-        return True
-
-    def __repr__(self) -> str:
-        return f"Namespace({sorted(self.variables)}, builtins closed)"
-
-
-def _closed(name) -> bool:
-    return isinstance(name, str) and (name in vars(builtins) or name == "__builtins__") and name not in TRANSFORMS
-
-
-_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-
-
-def formula_names(formula: str) -> set[str]:
-    """The identifiers a formula names outside back-quotes and string literals, attribute names excluded
-    (``np.log(x) + I(x + shift)`` -> ``{np, x, I, shift}``)."""
-    text = _STRINGS.sub(" ", _unquoted(formula))
-    return set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))
-
-
-def caller_variables(formula: str, scope: Mapping | None, columns) -> dict:
-    """The variables of ``scope`` (the caller's globals and locals) that ``formula`` names, as R evaluates a
-    formula in its environment; only these are kept, so a network holds no reference to the rest of the
-    caller's namespace. Data columns win over variables, dunder names are never taken, and a variable that is
-    formulaic's own transform (``np`` bound to numpy) is left to formulaic."""
-    if not scope:
-        return {}
-    taken = set(map(str, columns))
-    return {n: scope[n] for n in sorted(formula_names(formula))
-            if n in scope and n not in taken and not n.startswith("__") and scope[n] is not TRANSFORMS.get(n)}
 
 
 # ---------------------------------------------------------------------------------------------- column kinds
@@ -294,7 +230,7 @@ class Design:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 mm = self.spec.get_model_matrix(frame, context=Namespace(self.context))
-        except Exception as exc:  # noqa: BLE001 - formulaic's errors, and its internals' raw ones, in our words
+        except Exception as exc:
             raise DataError(f"formula {self.formula!r} could not be applied to newdata: "
                             f"{_plain(str(exc))}") from exc
         return _as_float_matrix(mm, self.formula), complete
@@ -422,7 +358,7 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
         raise FormulaError(f"formula {formula!r} could not be used: {message}") from exc
     except RecursionError:
         raise FormulaError(f"formula {formula!r} nests too deeply to be read: simplify it") from None
-    except Exception as exc:  # noqa: BLE001 - formulaic's internals raise IndexError, KeyError ... on odd terms
+    except Exception as exc:
         raise FormulaError(f"formula {formula!r} could not be evaluated: {type(exc).__name__}: {exc}") from exc
 
 

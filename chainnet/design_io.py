@@ -32,9 +32,10 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from . import jsoncodec
-from .design import TASKS, Design, Namespace, quote_names, referenced_columns, split_formula
+from .design import TASKS, Design, quote_names, referenced_columns, split_formula
 from .errors import DataError, FormulaError, ModelFileError
 from .formula_guard import check_formula
+from .namespace import Namespace
 
 
 # ---------------------------------------------------------------------------------------------- save
@@ -114,7 +115,7 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             matrix = rhs.get_model_matrix(_prototype(predictors, dtypes, levels), context=Namespace())
-    except Exception as exc:  # noqa: BLE001 - whatever formulaic raises on a tampered state: the file is bad
+    except Exception as exc:
         raise ModelFileError(f"the model file's formula encoding does not rebuild: {exc}") from exc
     if tuple(map(str, matrix.columns)) != columns:
         raise ModelFileError(f"the model file's formula encoding rebuilds the columns {list(matrix.columns)}, "

@@ -27,7 +27,7 @@ How: the formula's own operators are mapped to Python ones (``:`` -> ``&``, ``%i
 placeholder name), column names to placeholder names, and the text is parsed with :mod:`ast` (parsing never
 runs code); every node of the tree must be of an allowed kind. formulaic only evaluates pieces of this text,
 so every piece it can run has been checked. At evaluation the names resolve to data columns only (see
-:class:`chainnet.design.Namespace`: Python's builtins are closed there as well).
+:class:`chainnet.namespace.Namespace`: Python's builtins are closed there as well).
 """
 
 from __future__ import annotations

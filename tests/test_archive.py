@@ -53,7 +53,7 @@ def test_two_threads_saving_to_one_path_both_succeed(toy, tmp_path):
     for _ in range(20):
         barrier = threading.Barrier(2)
 
-        def save(net):
+        def save(net, barrier=barrier):
             barrier.wait()
             try:
                 net.save(path)

@@ -13,7 +13,8 @@ import pytest
 
 import chainnet.design as design_module
 from chainnet import FormulaError, NeuralNetwork
-from chainnet.design import Design, Namespace
+from chainnet.design import Design
+from chainnet.namespace import Namespace
 
 BUILTINS = ["open", "eval", "exec", "exit", "quit", "__import__", "getattr", "globals", "vars", "print", "len",
             "compile", "input", "breakpoint", "__builtins__"]
@@ -64,7 +65,7 @@ def test_only_the_caller_variables_the_formula_names_are_kept(toy):
     assert alive() is None                                 # the network keeps nothing else of the caller alive
     np.testing.assert_allclose(net.X[:, 1], toy["x"] + 10.0)
     session = {"NeuralNetwork": NeuralNetwork, "toy": toy, "Big": Big, "weakref": weakref}   # a REPL's globals
-    exec("big = Big(); alive = weakref.ref(big); net = NeuralNetwork('y ~ x', data=toy, hidden=0); del big", session)
+    exec("big = Big(); alive = weakref.ref(big); net = NeuralNetwork('y ~ x', data=toy, hidden=0); del big", session)  # noqa: S102
     gc.collect()
     assert session["alive"]() is None and session["net"].design.context == {}  # deleting a big object frees it
 
