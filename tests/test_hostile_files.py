@@ -42,7 +42,12 @@ def attempt(name, run):
         outcome = (type(exc).__name__, str(exc))
     except BaseException as exc:   # a payload's SystemExit, a MemoryError, a raw error: reported, then fails
         outcome = ("ESCAPED " + type(exc).__name__, str(exc)[:300])
-    print(json.dumps([name, *outcome, time.perf_counter() - t]), flush=True)
+    peak = hiwater()
+    print(json.dumps([name, *outcome, time.perf_counter() - t, peak]), flush=True)
+
+def hiwater():   # peak resident kB of this process (VmHWM; ru_maxrss counts the parent's pages before exec)
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
 
 def cli(*argv):
     err = io.StringIO()
@@ -56,14 +61,18 @@ def cli(*argv):
 
 
 def child(body: str, timeout: float = TIMEOUT) -> dict:
-    """Run ``body`` after PRELUDE in a fresh interpreter; returns {attack: (outcome, message, seconds)}."""
+    """Run ``body`` after PRELUDE in a fresh interpreter; returns {attack: (outcome, message, seconds)} and
+    prints the resident memory each attack raised the child's peak to."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONBREAKPOINT="0")
     code = PRELUDE.format(memory=MEMORY) + textwrap.dedent(body)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=env,
                          stdin=subprocess.DEVNULL, check=False)
     assert out.returncode == 0, f"the child ended with {out.returncode} (a payload's exit?): {out.stderr[-2000:]}"
-    return {name: (kind, message, seconds) for name, kind, message, seconds in map(json.loads, out.stdout.splitlines())}
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    peaks = [(peak, name) for name, *_, peak in lines]
+    print("peak resident kB after each attack:", peaks)
+    return {name: (kind, message, seconds) for name, kind, message, seconds, _ in lines}
 
 
 def assert_refused(results: dict, names, kinds=("ModelFileError",)) -> None:
@@ -251,7 +260,7 @@ def _assert_no_canary(workdir):
 
 def test_load_refuses_every_attack_in_a_child(attacks, workdir):
     body = "\n".join(f"attempt({name!r}, lambda: NeuralNetwork.load({str(path)!r}))" for name, path in attacks.items())
-    peak = "print(json.dumps(['peak', 'kB', str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), 0]))"
+    peak = "print(json.dumps(['peak', 'kB', str(hiwater()), 0, 0]))"
     results = child(body + "\n" + peak)
     peak_kb = int(results.pop("peak")[1])
     print(f"{len(attacks)} attacks refused by load, slowest {max(s for *_, s in results.values()):.2f} s, "
