@@ -12,6 +12,7 @@ row-wise, with pandas. A missing value compares false, so its row is left out (R
 from __future__ import annotations
 
 import ast
+import difflib
 import operator
 import re
 
@@ -35,9 +36,11 @@ _R_TO_PYTHON = [(r"&&?", " and "), (r"\|\|?", " or "), (r"!(?!=)", " not "), (r"
 
 def subset_mask(text: str, data: pd.DataFrame, what: str = "--subset") -> np.ndarray:
     """The boolean row mask (n,) that R's ``subset(data, <text>)`` keeps."""
-    tree, strings = _parse(text, data.columns, what)
     try:
+        tree, strings = _parse(text, data.columns, what)
         value = _Evaluator(data, text, what, strings).visit(tree.body)
+    except RecursionError:
+        raise FormulaError(f"{what} nests too deeply to be read: simplify it") from None
     except (TypeError, ValueError) as exc:
         if isinstance(exc, FormulaError):
             raise
@@ -98,10 +101,18 @@ class _Evaluator:
             return self.strings[int(node.id[4:-1])]
         index = int(node.id[4:-1]) if re.fullmatch(r"_col\d+_", node.id) else None
         name = self.columns[index] if index is not None else node.id
-        if name not in self.columns:
-            raise FormulaError(f"{self.what} {self.text!r} uses {name!r}, which is not a column; columns are "
-                               f"{self.columns}")
-        return self.data[name]
+        return self.data[name] if name in self.columns else self._unknown(name)
+
+    def _unknown(self, name):
+        match = difflib.get_close_matches(name, self.columns, n=1)
+        hint = f" (did you mean {match[0]!r}?)" if match else f"; columns are {self.columns}"
+        raise FormulaError(f"{self.what} {self.text!r} uses {name!r}, which is not a column{hint}")
+
+    def visit_Attribute(self, node):
+        text = self._show(node)
+        if re.fullmatch(r"[A-Za-z_][\w.]*", text) and "__" not in text:         # a dotted name that is no column: most likely misspelt
+            return self._unknown(text)
+        return self.refuse(node)
 
     def visit_Constant(self, node):
         return node.value if isinstance(node.value, (int, float, str, bool)) else self.refuse(node)

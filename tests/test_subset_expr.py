@@ -41,6 +41,8 @@ def test_r_subsets_select_what_pandas_selects(frame, text, expected):
     ("Sepal.Length[0] > 1", r"refused"),
     ("(lambda: 1)() > 0", r"refused|cannot be read"),
     ("foo > 1", r"uses 'foo', which is not a column; columns are \['Sepal.Length'"),
+    ("Sepal.Lenght > 1", r"uses 'Sepal.Lenght', which is not a column \(did you mean 'Sepal.Length'\?\)"),
+    ("Sepal.Length.real > 1", r"uses 'Sepal.Length.real', which is not a column"),
     ("`nope` > 1", r"`nope` is not a column"),
     ("Sepal.Length + 1", r"must give TRUE/FALSE for every row"),
     ("Sepal.Length > 5 & Sepal.Width", r"'Sepal.Width' is not TRUE/FALSE per row"),
@@ -63,3 +65,8 @@ def test_the_text_may_not_reach_python_names(frame):
     for name in ("np", "pd", "eval", "print", "subset_mask"):
         with pytest.raises(FormulaError, match=f"uses '{name}', which is not a column"):
             subset_mask(f"{name} > 1", frame)
+
+
+def test_deep_nesting_is_refused_not_a_crash(frame):
+    with pytest.raises(FormulaError, match="nests too deeply|cannot be read"):
+        subset_mask("-" * 1900 + "Sepal.Length > 1", frame)
