@@ -182,14 +182,17 @@ def _diverged(net, loss: float, lr: float, start: int, checkpoint: Checkpoint, s
     call), then raise. A finite loss with broken weights: the update broke them, undo it; an infinite loss:
     the previous update broke the weights' loss, undo both."""
     i = net.iteration + 1
-    if i == start + 1 and not math.isfinite(loss):
+    if i == start + 1 and not math.isfinite(loss):          # nothing of this call is known to be finite
         snapshot.restore()
-        raise DivergedError(_starting_loss_message(net, loss))
-    first = net._history[start]["loss"] if len(net._history) > start else loss
-    kept = loss if math.isfinite(loss) else net._history[-1]["loss"]
-    checkpoint.restore() if math.isfinite(loss) else checkpoint.restore_previous()
-    if kept > first:
-        snapshot.restore()
+        start_loss = net.compute_loss()
+        if not math.isfinite(start_loss):
+            raise DivergedError(_starting_loss_message(net, start_loss))
+    else:
+        first = net._history[start]["loss"] if len(net._history) > start else loss
+        kept = loss if math.isfinite(loss) else net._history[-1]["loss"]
+        checkpoint.restore() if math.isfinite(loss) else checkpoint.restore_previous()
+        if kept > first or net.iteration == start:   # nothing kept: undo the whole call
+            snapshot.restore()
     where = f"as after iteration {net.iteration}" if net.iteration > start else \
         f"as before this call (iteration {start})"
     raise DivergedError(f"training diverged at iteration {i}: the loss became {loss} with learn_rate={lr:g}; "
