@@ -47,7 +47,7 @@ def checked_response(value, design, dtype, rows: int):
         raise ArgumentTypeError(f"Y must hold one response value per row, got the text {value!r}")
     try:
         T, Y = targets(value, design, dtype)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, NotImplementedError) as exc:
         if isinstance(exc, (ArgumentError, ArgumentTypeError)):
             raise
         raise DataError(f"Y must hold the response's values ({design.task}): {exc}") from exc
