@@ -49,7 +49,7 @@ def test_fractional_counts_are_still_refused(iris, kwargs, error, message):
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"iterations": 2.5}, ArgumentTypeError, r"iterations must be a positive integer.*2.5"),
     ({"iterations": 1e-3}, ArgumentTypeError, r"iterations must be a positive integer"),
-    ({"trace": 1.5}, ArgumentError, r"trace must be an integer >= 0.*1.5"),
+    ({"trace": 1.5}, ArgumentTypeError, r"trace must be an integer >= 0.*1.5"),
     ({"batch_size": 2.5}, ArgumentTypeError, r"batch_size must be a positive integer"),
     ({"iterations": float("inf")}, ArgumentTypeError, r"iterations must be a positive integer"),
 ])
