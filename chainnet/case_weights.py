@@ -76,3 +76,23 @@ def check(values, what: str) -> np.ndarray:
     if not w.sum() > 0:
         raise ArgumentError(f"{what} are all zero: at least one row needs a positive weight")
     return w
+
+
+def of_design(weights, data: pd.DataFrame, rows: pd.Index, design) -> tuple[np.ndarray | None, str | None]:
+    """``(case_weights, weights_column)`` for a network: the resolved weights, and the column name when
+    ``weights`` names one (new data with that column is scored with its weights). A weights column may not be
+    a variable of the formula (``y ~ .`` would take it as a predictor, as R does): remove it with ``- w``."""
+    column = weights if isinstance(weights, str) else None
+    if column is not None and column in (*design.predictors, design.response, *design.targets):
+        raise ArgumentError(f"weights column {column!r} is also a variable of formula {design.formula!r}; case "
+                            f"weights are not a predictor: write e.g. '{design.formula} - {column}'")
+    return resolve(weights, data, rows), column
+
+
+def of_newdata(net, newdata: pd.DataFrame, rows: np.ndarray) -> np.ndarray | None:
+    """Case weights of the scored rows (mask ``rows``) of ``newdata``: its weights column when the network was
+    weighted by a column that ``newdata`` has, else None (each row counts 1)."""
+    column = getattr(net, "weights_column", None)
+    if column is None or column not in newdata.columns:
+        return None
+    return check(newdata[column].to_numpy()[rows], f"weights column {column!r} of newdata")

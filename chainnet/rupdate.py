@@ -25,6 +25,7 @@ import re
 import sys
 
 import numpy as np
+import pandas as pd
 
 from . import checks
 from .design import Design, split_formula
@@ -45,7 +46,13 @@ SETTINGS = {
     "dropout": lambda net: list(net.dropout) if net.dropout else 0.0,
     "standardize": lambda net: net.standardize,
     "dtype": lambda net: np.dtype(net.dtype).name,
+    "weights": lambda net: net.weights_column or _weights_by_row(net),
 }
+
+
+def _weights_by_row(net):
+    """The case weights labelled by their training rows, so the new formula's rows pick theirs."""
+    return None if net.case_weights is None else pd.Series(net.case_weights, index=net.rows)
 
 
 def update(net, formula=None, **changes):

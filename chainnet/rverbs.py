@@ -40,12 +40,12 @@ def scores(net, newdata=None) -> tuple[np.ndarray, pd.Index]:
     """Output-layer scores Z (n, K) at the current weights, aligned with ``newdata``'s index (NaN rows where a
     predictor is missing); the training rows when ``newdata`` is None. Changes nothing on ``net``."""
     if newdata is None:
-        return forward(net.X, net.weights, net._act, net._loss).Z, net.rows
+        return forward(net.X, net.weights, net._act).Z, net.rows
     newdata = frames.to_pandas(newdata, "newdata")
     X, complete = net._design_matrix(newdata)
     Z = np.full((len(newdata), len(output_names(net))), np.nan)
     if len(X):
-        Z[complete] = forward(X, net.weights, net._act, net._loss).Z
+        Z[complete] = forward(X, net.weights, net._act).Z
     return Z, newdata.index
 
 
