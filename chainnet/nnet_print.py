@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .report import hidden_names
+from . import report
 
 
 def unit_names(net) -> list[list[str]]:
@@ -26,7 +26,7 @@ def unit_names(net) -> list[list[str]]:
     inputs = [f"i{j}" for j in range(1, len(net.design.columns) - (net.design.intercept is not None) + 1)]
     k = net.weights[-1].shape[1]
     outputs = ["o"] if k == 1 else [f"o{j}" for j in range(1, k + 1)]
-    return [inputs, *hidden_names(net)[:len(net.hidden)], outputs]
+    return [inputs, *report.hidden_names(net)[:len(net.hidden)], outputs]
 
 
 def row_names(net, layer: int) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import html
+from . import html, nnet_print
 from . import metrics as scores
 
 #: the output unit's link, by loss (see ``losses``)
@@ -40,7 +40,8 @@ def output_names(net) -> list[str]:
 def weight_labels(net) -> list[tuple[list[str], list[str]]]:
     """(row labels, column labels) of every weight matrix, input to output."""
     units = [*hidden_names(net), output_names(net)]
-    rows = [list(net.design.columns)] + [["bias", *names] for names in units[:-1]]
+    inputs = ["bias" if c == "Intercept" else c for c in net.design.columns]  # the bias is "bias" in every layer
+    rows = [inputs] + [["bias", *names] for names in units[:-1]]
     return list(zip(rows, units))
 
 
@@ -129,6 +130,7 @@ class Summary:
         self.parameters = int(self.layers["parameters"].sum())
         self.metrics = metrics(net)
         self.coefficients = coef(net)
+        self.nnet = nnet_print.listing(net)   # summary(fit)'s b->h1 i1->h1 ... block
         self.confusion = confusion_matrix(net) if net.task == "classification" else None
         parts = [scores.evaluate(net)] + ([] if newdata is None else [scores.evaluate(net, newdata)])
         self.evaluation = pd.concat(parts, axis=1)
@@ -160,6 +162,7 @@ class Summary:
             parts.append(f"Confusion matrix (training rows)\n{self.confusion.to_string()}")
         if self.confusion_newdata is not None:
             parts.append(f"Confusion matrix (newdata)\n{self.confusion_newdata.to_string()}")
+        parts.append(f"Weights (as R's nnet lists them: i = input, h = hidden, o = output, b = bias)\n{self.nnet}")
         return "\n\n".join(parts)
 
 

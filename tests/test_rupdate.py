@@ -9,7 +9,7 @@ from chainnet import NeuralNetwork
 from chainnet.errors import ArgumentError, ArgumentTypeError, DataError, FormulaError
 from chainnet.rupdate import update, updated_formula
 
-SHARED = ["Intercept", "Sepal.Length", "Petal.Width"]
+SHARED = ["bias", "Sepal.Length", "Petal.Width"]                      # coef() rows of the shared design columns
 
 
 def _state(net):
@@ -71,7 +71,7 @@ def test_removing_a_column_equals_zeroing_its_weights(trained, iris):
     assert new.design.columns == ("Intercept", "Sepal.Length")
     by_hand = trained.coef()
     X = np.column_stack([np.ones(len(iris)), iris["Sepal.Length"]])
-    H = 1 / (1 + np.exp(-(X @ by_hand["W1"].loc[["Intercept", "Sepal.Length"]].to_numpy())))
+    H = 1 / (1 + np.exp(-(X @ by_hand["W1"].loc[["bias", "Sepal.Length"]].to_numpy())))
     Z = np.column_stack([np.ones(len(iris)), H]) @ by_hand["W2"].to_numpy()
     P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(new.predict_proba(iris).to_numpy(), P, atol=1e-12)
