@@ -13,8 +13,23 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import (case_weights, checks, fields, frames, gradcheck, html, metrics, nnet_print, objective, plotting,
-               report, rupdate, rverbs, scoring, training)
+from . import (
+    case_weights,
+    checks,
+    fields,
+    frames,
+    gradcheck,
+    html,
+    metrics,
+    nnet_print,
+    objective,
+    plotting,
+    report,
+    rupdate,
+    rverbs,
+    scoring,
+    training,
+)
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, DivergedError, TaskError

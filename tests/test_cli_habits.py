@@ -7,11 +7,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from test_cli import assert_one_line_error, call
 
 import chainnet
 from chainnet import NeuralNetwork, datasets
-
-from test_cli import assert_one_line_error, call
 
 
 def run(*args, stdin=None):

@@ -78,4 +78,4 @@ def test_summary_lists_the_weights_under_its_tables(iris):
     assert block[0].split() == ["b->h1", "i1->h1", "i2->h1", "i3->h1", "i4->h1"]
     assert [float(v) for v in block[1].split()] == pytest.approx(np.round(net.W1[:, 0], 2), abs=1e-12)
     assert block[4].split() == ["b->o1", "h1->o1", "h2->o1"] and len(block) == 10
-    assert all(list(t.index)[0] == "bias" for t in net.coef().values())   # the bias named alike in every layer
+    assert all(t.index[0] == "bias" for t in net.coef().values())   # the bias named alike in every layer

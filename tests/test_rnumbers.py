@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from chainnet import NeuralNetwork
-from chainnet.errors import ArgumentError, ArgumentTypeError
+from chainnet.errors import ArgumentTypeError
 
 
 def test_the_seed_posts_train_call_runs_as_written(iris):
