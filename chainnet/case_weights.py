@@ -83,7 +83,8 @@ def of_design(weights, data: pd.DataFrame, rows: pd.Index, design) -> tuple[np.n
     ``weights`` names one (new data with that column is scored with its weights). A weights column may not be
     a variable of the formula (``y ~ .`` would take it as a predictor, as R does): remove it with ``- w``."""
     column = weights if isinstance(weights, str) else None
-    if column is not None and column in (*design.predictors, design.response, *design.targets):
+    used = {c.split("[")[0].strip("`") for c in design.columns} | {design.response, *design.targets}
+    if column is not None and column in used:
         raise ArgumentError(f"weights column {column!r} is also a variable of formula {design.formula!r}; case "
                             f"weights are not a predictor: write e.g. '{design.formula} - {column}'")
     return resolve(weights, data, rows), column

@@ -90,6 +90,8 @@ def _add_fit(sub) -> None:
                      help="hold out this fraction of the rows (0.2), or score this CSV file, each iteration")
     fit.add_argument("--patience", type=_count, default=None,
                      help="with --validation: stop after N iterations without a better validation loss")
+    fit.add_argument("--weights", metavar="COLUMN", default=None,
+                     help="case weights from this column (R's weights =); remove it from a '.' formula: '- w'")
     fit.add_argument("--subset", metavar="CONDITION", default=None,
                      help="train on the rows where this R condition holds: 'Sepal.Length > 5 & Species != \"setosa\"'")
     fit.add_argument("--save", metavar="MODEL", help="write the trained model here (.npz, no pickle)")

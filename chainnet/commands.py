@@ -67,7 +67,8 @@ def fit(args) -> None:
     if args.subset is not None:
         data = _subset(data, args.subset)
     net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
-                        standardize=args.standardize, task=args.task, decay=args.decay, dropout=args.dropout)
+                        standardize=args.standardize, task=args.task, decay=args.decay, dropout=args.dropout,
+                        weights=args.weights)
     trace = 0 if args.quiet else args.trace if args.trace is not None else max(1, args.iterations // 10)
     net.train(args.iterations, learn_rate=args.learn_rate, tolerance=args.tolerance, trace=trace,
               optimizer=args.optimizer, batch_size=args.batch_size, validation=_validation(args, net),

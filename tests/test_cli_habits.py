@@ -145,3 +145,17 @@ def test_counts_as_r_writes_them(folder):
     net, _ = _model_after(folder, "Species ~ .", "iris.csv", "--iterations", "2e1", "--trace", "1e1")
     assert net.iteration == 20
     assert call("fit", "Species ~ .", folder / "iris.csv", "--iterations", "2.5").returncode == 2
+
+
+def test_weights_column(folder, tmp_path):
+    data = datasets.load_iris().assign(w=np.arange(150) % 3)
+    data.to_csv(tmp_path / "w.csv", index=False)
+    out = call("fit", "Species ~ . - w", tmp_path / "w.csv", "--weights", "w", "--iterations", "5", "--seed", "2",
+               "--quiet", "--save", tmp_path / "w.npz")
+    assert out.returncode == 0, out.stderr
+    net = NeuralNetwork.load(tmp_path / "w.npz")
+    python = NeuralNetwork("Species ~ . - w", data, hidden=5, seed=2, weights="w").train(5, trace=0)
+    np.testing.assert_array_equal(net.case_weights, np.arange(150) % 3)
+    np.testing.assert_array_equal(net.params, python.params)
+    assert_one_line_error(call("fit", "Species ~ .", tmp_path / "w.csv", "--weights", "w"),
+                          "weights column 'w' is also a variable", "- w")
