@@ -79,3 +79,9 @@ def test_summary_lists_the_weights_under_its_tables(iris):
     assert [float(v) for v in block[1].split()] == pytest.approx(np.round(net.W1[:, 0], 2), abs=1e-12)
     assert block[4].split() == ["b->o1", "h1->o1", "h2->o1"] and len(block) == 10
     assert all(t.index[0] == "bias" for t in net.coef().values())   # the bias named alike in every layer
+
+
+def test_the_readme_repr_of_the_r6_session(iris):
+    net = NeuralNetwork("Species ~ .", iris, hidden=5, seed=1).train(9999, learn_rate=1e-4, trace=0)
+    assert repr(net) == ("<NeuralNetwork 'Species ~ .': a 4-5-3 sigmoid network with 43 weights, classification, "
+                         "9999 iterations, loss 18.44>")

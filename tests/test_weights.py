@@ -153,3 +153,10 @@ def test_weights_as_a_series_align_by_index(toy, counts):
     shuffled = pd.Series(counts, index=toy.index)[::-1]
     a = NeuralNetwork("y ~ x", toy, hidden=0, seed=0, weights=shuffled)
     np.testing.assert_array_equal(a.case_weights, counts)
+
+
+def test_set_data_drops_weights_given_as_numbers(toy, counts):
+    net = NeuralNetwork("y ~ x", toy, hidden=0, seed=0, weights=counts)
+    net.set_data(toy.iloc[:10])
+    squared_error = float(((net.predict(toy.iloc[:10]) - toy["y"].iloc[:10]) ** 2).sum())   # each row counts 1
+    assert net.case_weights is None and net.compute_loss() == pytest.approx(squared_error, rel=1e-12)
