@@ -81,6 +81,13 @@ def _add_fit(sub) -> None:
     fit.add_argument("--standardize", action="store_true", help="centre and scale the numeric inputs")
     fit.add_argument("--tolerance", type=float, default=0.01, help="stop when the loss falls below (default 0.01)")
     fit.add_argument("--trace", type=_count, default=None, help="print every N iterations (default iterations/10)")
+    fit.add_argument("--save", metavar="MODEL", help="write the trained model here (.npz, no pickle)")
+    _add_r_habits(fit)
+    fit.set_defaults(run=_run("fit"))
+
+
+def _add_r_habits(fit) -> None:
+    """The settings an R user passes to nnet/lm: weights, subset, decay, task, validation ..."""
     fit.add_argument("--quiet", action="store_true", help="no trace on stderr")
     fit.add_argument("--task", choices=["classification", "regression"], default=None,
                      help="default: classification for a text response, regression for numbers")
@@ -94,8 +101,6 @@ def _add_fit(sub) -> None:
                      help="case weights from this column (R's weights =); remove it from a '.' formula: '- w'")
     fit.add_argument("--subset", metavar="CONDITION", default=None,
                      help="train on the rows where this R condition holds: 'Sepal.Length > 5 & Species != \"setosa\"'")
-    fit.add_argument("--save", metavar="MODEL", help="write the trained model here (.npz, no pickle)")
-    fit.set_defaults(run=_run("fit"))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@
       9.21  -18.63    7.00
 
 Units are named as nnet names them: inputs ``i1 .. iD`` (the design columns other than the intercept, in order),
-hidden units ``h1 .. hH`` (with several hidden layers ``h1.1 .. h2.3``, layer then unit, as ``report``), outputs
+hidden units ``h1 .. hH`` (with several hidden layers ``h1.1 .. h2.3``, layer then unit, as ``coef()``), outputs
 ``o1 .. oK`` (``o`` when there is one), and the bias ``b``. The weights are listed unit by unit, each unit's bias
 first, as nnet's ``Wts`` vector; the count is every weight of the network (``sum(W.size)``).
 """
@@ -18,7 +18,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import report
+
+def hidden_names(net) -> list[list[str]]:
+    """Names of the hidden units, one list per hidden layer: ``h1 ...`` (one layer) or ``h2.1 ...`` (several)."""
+    if len(net.hidden) == 1:
+        return [[f"h{j}" for j in range(1, net.hidden[0] + 1)]]
+    return [[f"h{l}.{j}" for j in range(1, size + 1)] for l, size in enumerate(net.hidden, start=1)]
 
 
 def unit_names(net) -> list[list[str]]:
@@ -26,7 +31,7 @@ def unit_names(net) -> list[list[str]]:
     inputs = [f"i{j}" for j in range(1, len(net.design.columns) - (net.design.intercept is not None) + 1)]
     k = net.weights[-1].shape[1]
     outputs = ["o"] if k == 1 else [f"o{j}" for j in range(1, k + 1)]
-    return [inputs, *report.hidden_names(net)[:len(net.hidden)], outputs]
+    return [inputs, *hidden_names(net)[:len(net.hidden)], outputs]
 
 
 def row_names(net, layer: int) -> list[str]:

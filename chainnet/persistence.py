@@ -250,12 +250,17 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net._cache, net._cache_weights = None, None
     net.optimizer, net.optimizer_state = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
-    net.weights_column = m.get("weights_column")
-    net.case_weights = (case_weights.check(_array(arrays, "case_weights", (len(net._X),), np.float64),
-                                           "the model file's case weights")
-                        if m.get("weighted") and data is not None else None)
+    net.weights_column, net.case_weights = _case_weights(m, arrays, data, len(net._X))
     net._history = _history(meta["history"], arrays)
     return net
+
+
+def _case_weights(m: dict, arrays, data, n: int):
+    """(weights_column, case_weights) of a loaded model: the weights are stored with the data (files from before
+    case weights have neither)."""
+    stored = m.get("weighted") and data is not None
+    w = _array(arrays, "case_weights", (n,), np.float64) if stored else None
+    return m.get("weights_column"), None if w is None else case_weights.check(w, "the model file's case weights")
 
 
 def _standardization(arrays, standardize: bool, width: int):
@@ -411,7 +416,6 @@ def set_data(net, data) -> None:
     if design.task == "regression" and not np.isfinite(Y).all():
         raise DataError(f"the response of formula {design.formula!r} has infinite values in data")
     training.targets(Y, design, net.dtype)  # raises before anything changes
-    w = case_weights.resolve(net.weights_column, frame, frame.index) if net.weights_column else None
-    net._X, net.Y, net.rows, net.data = net._prepare(X), Y, frame.index, data
-    net.case_weights = w  # weights given as numbers belong to the old rows: new data is weighted by its column only
+    w = case_weights.resolve(net.weights_column, frame, frame.index) if net.weights_column else None  # numbers: old rows
+    net._X, net.Y, net.rows, net.data, net.case_weights = net._prepare(X), Y, frame.index, data, w
     net.output, net._cache, net._cache_weights = None, None, None

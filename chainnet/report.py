@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import html, nnet_print
+from . import html
 from . import metrics as scores
+from .nnet_print import hidden_names, listing  # hidden_names: the unit names every table uses
 
 #: the output unit's link, by loss (see ``losses``)
 OUTPUT_LINKS = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}
@@ -23,13 +24,6 @@ LOSS_NAMES = {"bernoulli": "negative log-likelihood (summed)", "multinomial": "n
 
 
 # ---------------------------------------------------------------------------------------------- unit labels
-def hidden_names(net) -> list[list[str]]:
-    """Names of the hidden units, one list per hidden layer: ``h1 ...`` (one layer) or ``h2.1 ...`` (several)."""
-    if len(net.hidden) == 1:
-        return [[f"h{j}" for j in range(1, net.hidden[0] + 1)]]
-    return [[f"h{l}.{j}" for j in range(1, size + 1)] for l, size in enumerate(net.hidden, start=1)]
-
-
 def output_names(net) -> list[str]:
     """One name per output unit: the classes, the second class (binary), or the response columns."""
     if net.task == "regression":
@@ -130,7 +124,7 @@ class Summary:
         self.parameters = int(self.layers["parameters"].sum())
         self.metrics = metrics(net)
         self.coefficients = coef(net)
-        self.nnet = nnet_print.listing(net)   # summary(fit)'s b->h1 i1->h1 ... block
+        self.nnet = listing(net)            # summary(fit)'s b->h1 i1->h1 ... block
         self.confusion = confusion_matrix(net) if net.task == "classification" else None
         parts = [scores.evaluate(net)] + ([] if newdata is None else [scores.evaluate(net, newdata)])
         self.evaluation = pd.concat(parts, axis=1)
