@@ -25,6 +25,7 @@ from formulaic.errors import FormulaicError
 
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
 from .namespace import Namespace, caller_variables
+from .rformula import r_formula
 
 TASKS = ("classification", "regression")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|[⧛⧚]")
@@ -97,6 +98,13 @@ def referenced_columns(lhs: str, rhs: str, columns) -> tuple[list[str], list[str
     dot = re.search(r"(?<![\w.`])\.(?![\w.`])", _unquoted(rhs)) is not None
     predictors = [c for c in columns if _mentions(rhs, c) or (dot and c not in response)]
     return response, predictors
+
+
+def as_doubles(frame: pd.DataFrame, quoted: str) -> pd.DataFrame:
+    """Integer columns as float64, as R holds numbers (``I(hp^-1)`` and ``I(hp^20)`` exact, no int64 overflow),
+    except those a ``C()`` of ``quoted`` (the rewritten formula) makes categorical: their levels stay integers."""
+    ints = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c].dtype) and not _in_call_C(quoted, c)]
+    return frame.astype({c: np.float64 for c in ints}) if ints else frame
 
 
 def _in_call_C(rhs: str, name: str) -> bool:
@@ -182,7 +190,7 @@ class Design:
         if "Intercept" in map(str, data.columns):
             raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
                             "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
-        quoted = quote_names(formula, data.columns)
+        quoted = r_formula(quote_names(formula, data.columns))   # R's ^, factor(), %in% for formulaic
         qlhs, qrhs = split_formula(quoted)
         response, predictors = referenced_columns(qlhs, qrhs, data.columns)
         response_col = _plain_response(qlhs, data.columns)
@@ -194,7 +202,7 @@ class Design:
         for col in predictors:
             _check_finite_column(frame[col], col)
         context = caller_variables(quoted, context, data.columns)
-        mm = _materialize(quoted, frame, formula, context)
+        mm = _materialize(quoted, as_doubles(frame, quoted), formula, context)
         X = _as_float_matrix(mm.rhs, formula)
         kept = frame.index[np.asarray(mm.rhs.index)]
         task, Y, classes, targets = _response(mm.lhs, frame.iloc[np.asarray(mm.rhs.index)] if response_col else None,
@@ -229,7 +237,8 @@ class Design:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                mm = self.spec.get_model_matrix(frame, context=Namespace(self.context))
+                mm = self.spec.get_model_matrix(as_doubles(frame, r_formula(quote_names(self.formula, frame.columns))),
+                                                context=Namespace(self.context))
         except Exception as exc:
             raise DataError(f"formula {self.formula!r} could not be applied to newdata: "
                             f"{_plain(str(exc))}") from exc

@@ -6,8 +6,8 @@ these may appear:
 
 - the data's columns (bare, or back-quoted: ```Sepal.Length```), and ``.`` (every other column);
 - formula operators ``+ - * / : ** ^ %in% ~`` and parentheses; the numbers ``0``/``1`` (intercept);
-- calls of ``scale``, ``center``, ``C``, ``poly``, ``I``, ``log``/``log2``/``log10``/``exp`` (formulaic's
-  bare transforms, as R users write them), ``np.<f>`` for f in :data:`NUMPY`, and
+- calls of ``scale``, ``center``, ``C``, ``poly``, ``I``, and R's ``log``/``log2``/``log10``/``log1p``/``exp``/
+  ``sqrt``/``abs`` and ``factor``/``as.factor`` (:mod:`chainnet.rformula`), ``np.<f>`` for f in :data:`NUMPY`, and
   ``contr.<c>`` for c in :data:`CONTRASTS`, with keyword arguments (``poly(x, degree=3)``,
   ``C(g, levels=['b', 'a'])``);
 - inside calls, Python arithmetic and comparisons on numbers and columns (``I(x**2)``, ``I(g == 'a')``).
@@ -38,8 +38,9 @@ import keyword
 import re
 
 from .errors import FormulaError
+from .rformula import r_formula
 
-CALLS = frozenset({"scale", "center", "C", "poly", "I", "log", "log2", "log10", "exp"})  # R's log(x) too
+CALLS = frozenset({"scale", "center", "C", "poly", "I", "log", "log2", "log10", "log1p", "exp", "sqrt", "abs"})
 NUMPY = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square"})
 CONTRASTS = frozenset({"treatment", "sum", "helmert", "diff", "poly"})
 MODULES = {"np": NUMPY, "contr": CONTRASTS}
@@ -73,7 +74,7 @@ def check_formula(formula: str, columns, text=()) -> None:
     for c in columns:
         if c.startswith("__") and c.endswith("__"):
             raise FormulaError(f"column name {c!r} refused: dunder names are not allowed in a saved formula")
-    python, names = _placeholders(formula, columns)
+    python, names = _placeholders(r_formula(formula), columns)     # the text formulaic will see is checked
     bad = _FORBIDDEN.search(python)
     if bad:
         raise FormulaError(f"formula {formula!r} refused: {bad.group()!r} is not allowed in a saved formula "
