@@ -24,6 +24,7 @@ from formulaic import model_matrix
 from formulaic.errors import FormulaicError
 
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
+from .datacheck import warn_about_text
 from .namespace import Namespace, caller_variables
 from .rformula import r_formula
 
@@ -162,6 +163,8 @@ class Design:
     spec: Any = field(repr=False, compare=False)
     context: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     dtypes: Mapping[str, str] = field(default_factory=dict, repr=False)
+    na_rows: pd.Index = field(default_factory=lambda: pd.Index([]), repr=False, compare=False)
+    na_columns: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"Design({self.formula!r}, task={self.task!r}, columns={len(self.columns)})"
@@ -173,23 +176,17 @@ class Design:
 
     # ------------------------------------------------------------------------------------------ training data
     @classmethod
-    def build(cls, formula: str, data, task: str | None = None, context: Mapping | None = None):
+    def build(cls, formula: str, data, task: str | None = None, context: Mapping | None = None, subset=None):
         """Parse ``formula`` against ``data``: returns ``(design, X, Y, rows)``.
 
         ``X`` is float64 (n, D) and C-contiguous; ``Y`` is a pandas Categorical (classification) or a float
         array (n,) or (n, k) (regression); ``rows`` are the labels of the data rows kept (complete cases).
+        ``subset`` (R's ``subset=``) is a boolean mask or Series aligned by index, applied first; the rows then
+        dropped for missing values are ``design.na_rows`` (``design.na_note`` says which columns).
         """
-        _check_frame(data, "data")
-        odd = [c for c in data.columns if not isinstance(c, str)]
-        if odd:
-            raise DataError(f"data column name {odd[0]!r} is not a string: a formula names columns by text; "
-                            "rename them, e.g. data.columns = data.columns.astype(str)")
-        if task is not None and task not in TASKS:
-            raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
+        _check_data(data, task)
+        data = _subset(data, subset)
         lhs, _ = split_formula(formula)
-        if "Intercept" in map(str, data.columns):
-            raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
-                            "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
         quoted = r_formula(quote_names(formula, data.columns))   # R's ^, factor(), %in% for formulaic
         qlhs, qrhs = split_formula(quoted)
         response, predictors = referenced_columns(qlhs, qrhs, data.columns)
@@ -198,7 +195,8 @@ class Design:
             raise FormulaError(f"the response {lhs!r} of formula {formula!r} is not a column of the data"
                                f"{_close(lhs.strip('`'), data.columns)}; columns are {list(map(str, data.columns))}")
         used = [c for c in map(str, data.columns) if c in set(response) | set(predictors)]
-        frame = _plain_columns(_complete_rows(data, used, formula), used)
+        frame, na_rows, na_columns = _complete_rows(data, used, formula)
+        frame = _plain_columns(frame, used)
         for col in predictors:
             _check_finite_column(frame[col], col)
         context = caller_variables(quoted, context, data.columns)
@@ -209,12 +207,22 @@ class Design:
                                               response_col, qlhs, task, formula)
         levels = {c: tuple(levels_of(frame[c])) for c in predictors
                   if is_categorical(frame[c]) or _in_call_C(qrhs, c)}
-        numeric = tuple(c for c in predictors if c not in levels)
         design = cls(formula=formula, response=response_col, predictors=tuple(predictors),
-                     columns=tuple(map(str, mm.rhs.columns)), levels=levels, numeric=numeric, task=task,
-                     classes=classes, targets=targets, spec=mm.rhs.model_spec, context=context,
-                     dtypes={c: str(frame[c].dtype) for c in used})
+                     columns=tuple(map(str, mm.rhs.columns)), levels=levels,
+                     numeric=tuple(c for c in predictors if c not in levels), task=task, classes=classes,
+                     targets=targets, spec=mm.rhs.model_spec, context=context,
+                     dtypes={c: str(frame[c].dtype) for c in used}, na_rows=na_rows, na_columns=na_columns)
+        warn_about_text(frame, design)
         return design, X, Y, kept
+
+    @property
+    def na_note(self) -> str | None:
+        """``"11 rows dropped for missing values (bill_length_mm, sex)"``, or None when none were (R's
+        "11 observations deleted due to missingness")."""
+        n = len(self.na_rows)
+        if n == 0:
+            return None
+        return f"{n} row{'s' if n != 1 else ''} dropped for missing values ({', '.join(self.na_columns)})"
 
     # ------------------------------------------------------------------------------------------ new data
     def matrix(self, newdata) -> tuple[np.ndarray, np.ndarray]:
@@ -327,17 +335,56 @@ def _plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
     return frame.astype({c: object for c in text}) if text else frame
 
 
-def _complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> pd.DataFrame:
+def _complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> tuple[pd.DataFrame, pd.Index, tuple]:
     """Drop the rows with a missing value in a column the formula uses (R's ``na.omit`` over the model frame),
-    before formulaic fits ``scale()``/``center()``; the index is reset so formulaic's row labels are positions."""
+    before formulaic fits ``scale()``/``center()``; returns the rows kept, the labels of the rows dropped and
+    the columns whose missing values dropped them. Categories no kept row has are dropped (R's
+    ``drop.unused.levels``), so a subset or the rows dropped leave no all-zero design column."""
     frame = data[used] if used else data
-    keep = frame.notna().all(axis=1).to_numpy()
+    missing = frame.isna().to_numpy()
+    keep = ~missing.any(axis=1)
     if not keep.any():
         raise DataError(f"no rows left after dropping rows with missing values in the columns {used} "
                         f"that formula {formula!r} uses")
     out = data.loc[keep].copy() if used else data.copy()
     out.index = data.index[keep]
-    return out
+    for col in used:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].cat.remove_unused_categories()
+    columns = tuple(c for c, any_missing in zip(frame.columns, missing.any(axis=0)) if any_missing)
+    return out, data.index[~keep], columns
+
+
+def _check_data(data, task) -> None:
+    _check_frame(data, "data")
+    odd = [c for c in data.columns if not isinstance(c, str)]
+    if odd:
+        raise DataError(f"data column name {odd[0]!r} is not a string: a formula names columns by text; "
+                        "rename them, e.g. data.columns = data.columns.astype(str)")
+    if task is not None and task not in TASKS:
+        raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
+    if "Intercept" in map(str, data.columns):
+        raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
+                        "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
+
+
+def _subset(data: pd.DataFrame, subset) -> pd.DataFrame:
+    """The rows of ``data`` that R's ``subset=`` keeps: a boolean array as long as the data, or a boolean
+    Series aligned by index (every row of the data labelled)."""
+    if subset is None:
+        return data
+    if isinstance(subset, pd.Series):
+        if not subset.index.is_unique or not data.index.isin(subset.index).all():
+            raise ArgumentError("subset must be a boolean Series with a label for every row of data (aligned by "
+                                "index), e.g. subset=data['year'] > 2007")
+        subset = subset.reindex(data.index)
+    mask = np.asarray(subset)
+    if mask.dtype != np.bool_ or mask.shape != (len(data),):
+        raise ArgumentError(f"subset must be a boolean mask with one value per row of data ({len(data)}), got "
+                            f"{mask.dtype} of shape {mask.shape}; e.g. subset=data['year'] > 2007")
+    if not mask.any():
+        raise DataError("subset keeps no row of data")
+    return data.loc[mask]
 
 
 def _check_finite_column(series: pd.Series, col: str) -> None:
