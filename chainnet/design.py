@@ -23,8 +23,8 @@ import pandas as pd
 from formulaic import model_matrix
 from formulaic.errors import FormulaicError
 
-from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
 from .datacheck import warn_about_text
+from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
 from .namespace import Namespace, caller_variables
 from .rformula import r_formula
 

@@ -89,6 +89,7 @@ class CountingSet(set):
         super().__init__(*args)
 
 
+@pytest.mark.filterwarnings("ignore::chainnet.DataWarning")     # one level per row, on purpose
 def test_level_checks_are_linear_in_the_levels(monkeypatch):
     """Building and predicting construct a handful of sets, not one per level (issue 9: the check rebuilt a
     set per element, 10,000 levels took 6.8 s to build and 8.5 s to predict)."""
