@@ -74,7 +74,7 @@ def check_formula(formula: str, columns, text=()) -> None:
     for c in columns:
         if c.startswith("__") and c.endswith("__"):
             raise FormulaError(f"column name {c!r} refused: dunder names are not allowed in a saved formula")
-    python, names = _placeholders(r_formula(formula), columns)     # the text formulaic will see is checked
+    python, names = _placeholders(formula, columns)
     bad = _FORBIDDEN.search(python)
     if bad:
         raise FormulaError(f"formula {formula!r} refused: {bad.group()!r} is not allowed in a saved formula "
@@ -92,8 +92,9 @@ def check_formula(formula: str, columns, text=()) -> None:
 
 
 def _placeholders(formula: str, columns: list[str]) -> tuple[str, dict[str, str]]:
-    """Back-quote the columns that are not plain identifiers (dotted, spaced, Python keywords), then replace
-    every back-quoted name by a placeholder identifier; returns the text and {identifier: column}."""
+    """Back-quote the columns that are not plain identifiers (dotted, spaced, Python keywords), rewrite R's
+    terms (:func:`chainnet.rformula.r_formula`), then replace every back-quoted name by a placeholder identifier;
+    returns the text and {identifier: column}."""
     odd = sorted((c for c in columns if not c.isidentifier() or keyword.iskeyword(c) or "__" in c),
                  key=len, reverse=True)
     for name in odd:
@@ -101,7 +102,7 @@ def _placeholders(formula: str, columns: list[str]) -> tuple[str, dict[str, str]
         parts = formula.split("`")
         parts[::2] = [pattern.sub(f"`{name}`", p) for p in parts[::2]]
         formula = "`".join(parts)
-    parts = formula.split("`")
+    parts = r_formula(formula).split("`")       # R's terms rewritten as for formulaic: what runs is checked
     if len(parts) % 2 == 0:
         raise FormulaError(f"formula {formula!r} refused: unbalanced back-quote")
     index = {c: i for i, c in enumerate(columns)}
