@@ -25,6 +25,7 @@ from formulaic.errors import FormulaicError
 
 from .datacheck import warn_about_text
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
+from .modelframe import complete_rows, subset_rows
 from .namespace import Namespace, caller_variables
 from .rformula import r_formula
 
@@ -185,7 +186,7 @@ class Design:
         dropped for missing values are ``design.na_rows`` (``design.na_note`` says which columns).
         """
         _check_data(data, task)
-        data = _subset(data, subset)
+        data = subset_rows(data, subset)
         lhs, _ = split_formula(formula)
         quoted = r_formula(quote_names(formula, data.columns))   # R's ^, factor(), %in% for formulaic
         qlhs, qrhs = split_formula(quoted)
@@ -195,7 +196,7 @@ class Design:
             raise FormulaError(f"the response {lhs!r} of formula {formula!r} is not a column of the data"
                                f"{_close(lhs.strip('`'), data.columns)}; columns are {list(map(str, data.columns))}")
         used = [c for c in map(str, data.columns) if c in set(response) | set(predictors)]
-        frame, na_rows, na_columns = _complete_rows(data, used, formula)
+        frame, na_rows, na_columns = complete_rows(data, used, formula)
         frame = _plain_columns(frame, used)
         for col in predictors:
             _check_finite_column(frame[col], col)
@@ -335,26 +336,6 @@ def _plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
     return frame.astype({c: object for c in text}) if text else frame
 
 
-def _complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> tuple[pd.DataFrame, pd.Index, tuple]:
-    """Drop the rows with a missing value in a column the formula uses (R's ``na.omit`` over the model frame),
-    before formulaic fits ``scale()``/``center()``; returns the rows kept, the labels of the rows dropped and
-    the columns whose missing values dropped them. Categories no kept row has are dropped (R's
-    ``drop.unused.levels``), so a subset or the rows dropped leave no all-zero design column."""
-    frame = data[used] if used else data
-    missing = frame.isna().to_numpy()
-    keep = ~missing.any(axis=1)
-    if not keep.any():
-        raise DataError(f"no rows left after dropping rows with missing values in the columns {used} "
-                        f"that formula {formula!r} uses")
-    out = data.loc[keep].copy() if used else data.copy()
-    out.index = data.index[keep]
-    for col in used:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].cat.remove_unused_categories()
-    columns = tuple(c for c, any_missing in zip(frame.columns, missing.any(axis=0)) if any_missing)
-    return out, data.index[~keep], columns
-
-
 def _check_data(data, task) -> None:
     _check_frame(data, "data")
     odd = [c for c in data.columns if not isinstance(c, str)]
@@ -366,25 +347,6 @@ def _check_data(data, task) -> None:
     if "Intercept" in map(str, data.columns):
         raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
                         "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
-
-
-def _subset(data: pd.DataFrame, subset) -> pd.DataFrame:
-    """The rows of ``data`` that R's ``subset=`` keeps: a boolean array as long as the data, or a boolean
-    Series aligned by index (every row of the data labelled)."""
-    if subset is None:
-        return data
-    if isinstance(subset, pd.Series):
-        if not subset.index.is_unique or not data.index.isin(subset.index).all():
-            raise ArgumentError("subset must be a boolean Series with a label for every row of data (aligned by "
-                                "index), e.g. subset=data['year'] > 2007")
-        subset = subset.reindex(data.index)
-    mask = np.asarray(subset)
-    if mask.dtype != np.bool_ or mask.shape != (len(data),):
-        raise ArgumentError(f"subset must be a boolean mask with one value per row of data ({len(data)}), got "
-                            f"{mask.dtype} of shape {mask.shape}; e.g. subset=data['year'] > 2007")
-    if not mask.any():
-        raise DataError("subset keeps no row of data")
-    return data.loc[mask]
 
 
 def _check_finite_column(series: pd.Series, col: str) -> None:

@@ -12,8 +12,8 @@ these may appear:
   ``C(g, levels=['b', 'a'])``);
 - inside calls, Python arithmetic and comparisons on numbers and columns (``I(x**2)``, ``I(g == 'a')``).
 
-Everything else is refused: ``{...}`` blocks, any other name or call (``open``, ``__import__``, ``eval``),
-attribute access other than ``np.<f>``/``contr.<c>``, subscripts, lambdas, dunder names, ``|`` parts.
+Everything else is refused: ``{...}`` blocks, other names and calls (``open``, ``__import__``, ``eval``), other
+attributes than ``np.<f>``/``contr.<c>``, subscripts, lambdas, dunder names, ``|`` parts.
 
 Sizes are bounded before anything runs, so no formula can hang or exhaust memory (a denial of service):
 
@@ -23,11 +23,10 @@ Sizes are bounded before anything runs, so no formula can hang or exhaust memory
 - a formula power ``(a + b)^k`` has ``k <= MAX_POWER`` and the formula expands to at most :data:`MAX_TERMS`
   terms; expressions nest at most :data:`MAX_DEPTH` deep (``I(------...x)`` would exhaust the stack).
 
-How: the formula's own operators are mapped to Python ones (``:`` -> ``&``, ``%in%`` -> ``%``, ``.`` -> a
-placeholder name), column names to placeholder names, and the text is parsed with :mod:`ast` (parsing never
-runs code); every node of the tree must be of an allowed kind. formulaic only evaluates pieces of this text,
-so every piece it can run has been checked. At evaluation the names resolve to data columns only (see
-:class:`chainnet.namespace.Namespace`: Python's builtins are closed there as well).
+How: R's terms are rewritten as for formulaic, the formula's operators mapped to Python's (``:`` -> ``&``,
+``%in%`` -> ``%``, ``.`` -> a placeholder), column names to placeholders, and the text parsed with :mod:`ast`
+(parsing runs nothing); every node must be of an allowed kind, so every piece formulaic can run is checked. At
+evaluation names resolve to data only (:class:`chainnet.namespace.Namespace` closes Python's builtins too).
 """
 
 from __future__ import annotations
@@ -181,9 +180,9 @@ class _Checker:
             return 1
         if isinstance(node, ast.Attribute):
             return self.attribute(node, called=False)
-        if isinstance(node, ast.Constant):
-            self.refuse(f"the constant {node.value!r} as a term (only 0 and 1 are terms; use I(...))")
-        return self.refuse(f"{type(node).__name__} {ast.unparse(node)!r}")
+        what = f"the constant {node.value!r} as a term (only 0 and 1 are terms; use I(...))" \
+            if isinstance(node, ast.Constant) else f"{type(node).__name__} {ast.unparse(node)!r}"
+        return self.refuse(what)
 
     def power(self, node) -> int:
         k = node.value if isinstance(node, ast.Constant) else None
