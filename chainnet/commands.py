@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import rverbs
 from .design import is_categorical
-from .errors import DataError, TaskError
+from .errors import DataError, DataWarning, TaskError
 from .formula_guard import check_formula
 from .network import NeuralNetwork
 from .subset_expr import subset_mask
@@ -64,11 +64,17 @@ def fit(args) -> None:
     _, data = read_csv(args.data)
     text = [c for c in data.columns if is_categorical(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
     check_formula(args.formula, data.columns, text)  # columns, allowed transforms, bounded sizes: as a saved model
-    if args.subset is not None:
-        data = _subset(data, args.subset)
-    net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
-                        standardize=args.standardize, task=args.task, decay=args.decay, dropout=args.dropout,
-                        weights=args.weights)
+    subset = None if args.subset is None else _subset(data, args.subset)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
+                            standardize=args.standardize, task=args.task, decay=args.decay, dropout=args.dropout,
+                            weights=args.weights, subset=subset)
+    for w in caught:   # a DataWarning is one line on stderr, as errors are; others as Python shows them
+        if issubclass(w.category, DataWarning):
+            print(f"chainnet: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     trace = 0 if args.quiet else args.trace if args.trace is not None else max(1, args.iterations // 10)
     net.train(args.iterations, learn_rate=args.learn_rate, tolerance=args.tolerance, trace=trace,
               optimizer=args.optimizer, batch_size=args.batch_size, validation=_validation(args, net),
@@ -81,14 +87,13 @@ def fit(args) -> None:
         print(f"saved       {args.save}")
 
 
-def _subset(data: pd.DataFrame, condition: str) -> pd.DataFrame:
-    """R's ``subset(data, condition)``: the rows where the condition is TRUE (see ``chainnet.subset_expr``);
-    text levels left in no row are dropped, as the response's levels must be."""
+def _subset(data: pd.DataFrame, condition: str) -> pd.Series:
+    """R's ``subset = condition`` as the constructor's boolean mask over ``data``'s rows (see
+    ``chainnet.subset_expr``); levels left in no row are then dropped by the constructor, as R's."""
     keep = subset_mask(condition, data)
     if not keep.any():
         raise DataError(f"--subset {condition!r} keeps no row of the {len(data)}; loosen the condition")
-    kept = data[keep]
-    return kept.apply(lambda c: c.cat.remove_unused_categories() if isinstance(c.dtype, pd.CategoricalDtype) else c)
+    return pd.Series(keep, index=data.index)
 
 
 def _validation(args, net):
@@ -180,6 +185,8 @@ def describe(net) -> list[str]:
              f"training    {net.iteration} iterations" + (f", optimizer {net.optimizer!r}" if net.optimizer else "")
              + (f", dropout {list(net.dropout)}" if any(net.dropout) else "")
              + (f", decay {net.decay:g}" if net.decay else "") + (", standardized" if net.standardize else "")]
+    if d.na_note:
+        lines.append(f"missing     {d.na_note}")
     metric = "accuracy" if d.task == "classification" else "rmse"
     if len(net._X):
         value = net.accuracy() if metric == "accuracy" else net.rmse()

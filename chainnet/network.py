@@ -16,6 +16,8 @@ import pandas as pd
 from . import (
     case_weights,
     checks,
+    curves,
+    diagram,
     fields,
     frames,
     gradcheck,
@@ -65,7 +67,7 @@ class NeuralNetwork:
     """
 
     def __init__(self, formula, data, hidden=5, *, activation="sigmoid", task=None, init="auto", seed=None,
-                 decay=0.0, dropout=0.0, standardize=False, dtype="float64", weights=None):
+                 decay=0.0, dropout=0.0, standardize=False, dtype="float64", subset=None, weights=None):
         hidden = checks.hidden_units(hidden)
         act = get_activation(activation)
         init = resolve_init(init, act.name)
@@ -75,7 +77,7 @@ class NeuralNetwork:
         checks.seed(seed)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
-        design, X, Y, rows = Design.build(formula, data, task, context)
+        design, X, Y, rows = Design.build(formula, data, task, context, subset)
         self.case_weights, self.weights_column = case_weights.of_design(weights, data, rows, design)
         self.design, self.rows = design, rows
         self.data = data  # the training frame, by reference: the plots read the predictors from it
@@ -92,6 +94,7 @@ class NeuralNetwork:
 
     # ------------------------------------------------------------------------------------------ fields
     formula = property(lambda self: self.design.formula, doc="The formula, as given.")
+    na_rows = property(lambda self: self.design.na_rows, doc="Labels of the rows dropped for missing values.")
     task = property(lambda self: self.design.task, doc="'classification' or 'regression'.")
     classes = property(lambda self: list(self.design.classes or []), doc="The response's levels.")
 
@@ -303,9 +306,9 @@ class NeuralNetwork:
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
     plot_loss = plotting.plot_loss
     plot_decision_boundary = plotting.plot_decision_boundary
-    plot_fit = plotting.plot_fit
+    plot_fit = curves.plot_fit
     plot_predicted = plotting.plot_predicted
-    plot_network = plotting.plot_network
+    plot_network = diagram.plot_network
     summary = report.summary
     coef = report.coef
 

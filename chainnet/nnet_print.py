@@ -87,9 +87,13 @@ def shape(net) -> str:
 
 def network_repr(net) -> str:
     """``<NeuralNetwork 'Species ~ .': a 4-5-3 sigmoid network with 43 weights, classification, 9999 iterations,
-    loss 20.39>``: the loss at the current weights (``compute_loss()``, which changes nothing), 4 digits."""
+    loss 20.39>``: the loss at the current weights (``compute_loss()``, which changes nothing), 4 digits; then
+    the rows dropped for missing values, when there were any."""
     if not len(net._X):
         loss = "no data"
     else:
         loss = f"{net.compute_loss():.4g}"
-    return f"<NeuralNetwork {net.formula!r}: {shape(net)}, {net.task}, {net.iteration} iterations, loss {loss}>"
+    note = getattr(net.design, "na_note", None)          # "11 rows dropped for missing values (x, g)"
+    dropped = f", {note}" if note else ""
+    return (f"<NeuralNetwork {net.formula!r}: {shape(net)}, {net.task}, {net.iteration} iterations, "
+            f"loss {loss}{dropped}>")

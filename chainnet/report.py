@@ -184,7 +184,16 @@ def _facts(net) -> dict:
         "optimizer": f"{net.optimizer!r}" if net.optimizer is not None else "none yet (train() starts with gd)",
         "iterations": f"{net.iteration}{last_rate}",
         "loss": LOSS_NAMES[net._loss.name],
+        "rows": _rows_fact(net),
     }
+
+
+def _rows_fact(net) -> str:
+    """The training rows, the case weights and the rows dropped for missing values (issue 12)."""
+    weights = (f", weighted by column {net.weights_column!r}" if net.weights_column
+               else ", case weights given" if net.case_weights is not None else "")
+    note = getattr(net.design, "na_note", None)
+    return f"{len(net.rows)}{weights}" + (f"; {note}" if note else "")
 
 
 def _number(value) -> str:

@@ -85,3 +85,11 @@ def test_the_readme_repr_of_the_r6_session(iris):
     net = NeuralNetwork("Species ~ .", iris, hidden=5, seed=1).train(9999, learn_rate=1e-4, trace=0)
     assert repr(net) == ("<NeuralNetwork 'Species ~ .': a 4-5-3 sigmoid network with 43 weights, classification, "
                          "9999 iterations, loss 18.44>")
+
+
+def test_repr_and_summary_say_what_was_dropped_and_weighted(toy):
+    data = toy.assign(w=1.0 + np.arange(len(toy)) % 2)
+    data.loc[[2, 5, 7], "z"] = np.nan
+    net = NeuralNetwork("y ~ x + z", data, hidden=0, seed=0, weights="w")
+    assert repr(net).endswith(", 3 rows dropped for missing values (z)>")
+    assert "37, weighted by column 'w'; 3 rows dropped for missing values (z)" in str(net.summary())
