@@ -114,7 +114,7 @@ def members(archive: zipfile.ZipFile, path: str) -> dict[str, Member]:
 # ---------------------------------------------------------------------------------------------- writing
 def write_atomic(path, arrays: dict) -> None:
     """Write ``arrays`` as an ``.npz`` to ``path`` through an exclusive temporary file and ``os.replace``."""
-    path, folder = _target(path)
+    path, folder = check_target(path)
     _remove_stale(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{os.path.basename(path)}.tmp-{os.getpid()}-")
@@ -134,7 +134,8 @@ def write_atomic(path, arrays: dict) -> None:
             os.remove(tmp)
 
 
-def _target(path) -> tuple[str, str]:
+def check_target(path) -> tuple[str, str]:
+    """``(path, folder)`` when ``path`` can be saved to; a :class:`SaveError` naming the fix otherwise."""
     name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
     if not isinstance(name, str):
         raise ArgumentTypeError(f"path must be a file name (str or pathlib.Path), got {type(path).__name__}")
