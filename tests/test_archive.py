@@ -164,5 +164,6 @@ def test_the_command_line_names_a_bad_save_target_in_one_line(tmp_path, toy):
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main(["fit", "y ~ x", str(tmp_path / "toy.csv"), "--iterations", "2", "--save", str(tmp_path)])
     assert code == 2
-    assert err.getvalue().strip().splitlines() == [f"chainnet: error: cannot save to {str(tmp_path)!r}: it is a folder; "
-                                                   f"give a file name inside it, e.g. {str(tmp_path / 'model.npz')!r}"]
+    line = (f"chainnet: error: cannot save to {str(tmp_path)!r}: it is a folder; give a file name inside it, "
+            f"e.g. {str(tmp_path / 'model.npz')!r}")
+    assert err.getvalue().strip().splitlines() == [line]          # before any training: no trace lines
