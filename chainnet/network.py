@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, fields, frames, gradcheck, html, metrics, objective, plotting, report, scoring, training
+from . import checks, fields, frames, gradcheck, html, metrics, objective, pickling, plotting, report, scoring, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, DivergedError, TaskError
@@ -284,6 +284,8 @@ class NeuralNetwork:
     evaluate = metrics.evaluate
     confusion = metrics.confusion
     _repr_html_ = html.network_card
+    __getstate__ = pickling.getstate     # pickle/deepcopy: the layers stay views of the flat parameters
+    __setstate__ = pickling.setstate
 
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))

@@ -21,11 +21,8 @@ from chainnet.sklearn import DEFAULT_OPTIMIZER, NeuralNetworkClassifier, NeuralN
 CHECKED = [NeuralNetworkClassifier(hidden=3, iterations=50),
            NeuralNetworkRegressor(hidden=3, iterations=50)]
 
-#: checks that cannot pass yet, with the reason (README "scikit-learn"); empty once networks pickle
-EXPECTED_FAILURES = {
-    "check_estimators_pickle": "a NeuralNetwork cannot be pickled until the design drops the caller's namespace "
-                               "and the activation/loss tables drop their lambdas (issue 13 item 2, phase 2)",
-}
+#: checks that cannot pass, with the reason (README "scikit-learn"): none
+EXPECTED_FAILURES: dict = {}
 #: these need SCIPY_ARRAY_API=1 set before scipy is imported: run in a fresh interpreter below
 ARRAY_API = "check_array_api_input"
 
