@@ -23,11 +23,24 @@ def segments(text: str) -> list[str]:
     return [s for s in re.split(r"[\r\n]", text) if s.strip()]
 
 
+def execute(coalesce: bool):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in (SETUP, TRAIN, TRACE_ONLY)])
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", coalesce_streams=coalesce).execute()
+    return nb.cells
+
+
 @pytest.fixture(scope="module")
 def cells():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in (SETUP, TRAIN, TRACE_ONLY)])
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
-    return nb.cells
+    """The outputs as the kernel sent them: one per write."""
+    return execute(coalesce=False)
+
+
+def test_what_the_notebook_shows_is_the_trace_then_one_bar():
+    shown = execute(coalesce=True)[1].outputs       # merged and carriage returns applied, as Jupyter displays it
+    assert [o.name for o in shown] == ["stdout"]
+    lines = shown[0].text.splitlines()
+    assert [line.split()[1] for line in lines[:3]] == ["1000", "2000", "3000"] and len(lines) == 4
+    assert re.fullmatch(r"100%\|.*\| 3000/3000 \[.*loss=\S+, accuracy=\S+\]", lines[3].strip()), lines[3]
 
 
 def test_a_notebook_gets_the_trace_and_the_bar_as_ordinary_output(cells):
