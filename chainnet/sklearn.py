@@ -34,7 +34,7 @@ from sklearn.utils.validation import (
 from . import frames
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError
 from .network import NeuralNetwork
-from .optimizers import OPTIMIZERS
+from .optim import OPTIMIZERS  # the name table, with the solvers chainnet.optim adds to it
 from .propagation import forward
 
 #: the default optimizer: L-BFGS when chainnet has it (issue 11), else Adam. The one line to change.
