@@ -25,6 +25,7 @@ from . import (
     metrics,
     nnet_print,
     objective,
+    pickling,
     plotting,
     report,
     rupdate,
@@ -317,6 +318,8 @@ class NeuralNetwork:
     evaluate = metrics.evaluate
     confusion = metrics.confusion
     _repr_html_ = html.network_card
+    __getstate__ = pickling.getstate     # pickle/deepcopy: the layers stay views of the flat parameters
+    __setstate__ = pickling.setstate
 
     def __repr__(self) -> str:
         return nnet_print.network_repr(self)
