@@ -290,18 +290,20 @@ class NeuralNetwork:
         return float(np.average(right, weights=case_weights.of_newdata(self, newdata, ok)))
 
     def rmse(self, newdata=None) -> float:
-        """Root mean squared error over every response column: √(Σ(ŷ - y)² / (n·k))."""
-        R = self._residuals(newdata)
-        return float(np.sqrt(np.mean(R * R)))
+        """Root mean squared error over every response column: √(Σ(ŷ - y)² / (n·k)); with case weights
+        √(Σ w_i Σ_k r_ik² / (Σ w_i · k))."""
+        R, _, w = self._residuals(newdata)
+        return float(np.sqrt(np.average(np.sum(R * R, axis=1), weights=w) / R.shape[1]))
 
     def r2(self, newdata=None) -> float:
-        """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns."""
-        R, T = self._residuals(newdata, with_truth=True)
-        spread = np.sum((T - T.mean(axis=0)) ** 2)
+        """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns (with case
+        weights: each sum and the mean ȳ weighted, as R's summary.lm)."""
+        R, T, w = self._residuals(newdata)
+        spread = np.average(np.sum((T - np.average(T, axis=0, weights=w)) ** 2, axis=1), weights=w)
         if spread == 0:
             raise DataError(f"r2 is undefined here: the response {self.design.response or list(self.design.targets)!r} "
                             f"does not vary over these {len(T)} row(s); score more rows, or use rmse()")
-        return float(1.0 - np.sum(R * R) / spread)
+        return float(1.0 - np.average(np.sum(R * R, axis=1), weights=w) / spread)
 
     # ------------------------------------------------------------------------------------------ pictures, reports
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
@@ -399,14 +401,11 @@ class NeuralNetwork:
         T, _ = scoring.targets(truth[complete & has_truth], self.design, self.dtype)
         return X[keep], T, case_weights.of_newdata(self, newdata, complete & has_truth)
 
-    def _residuals(self, newdata, with_truth=False):
+    def _residuals(self, newdata):
+        """(ŷ - y, y, case weights or None) on the training rows or the scored rows of ``newdata``."""
         self._require("regression", "rmse/r2", "accuracy()")
-        if newdata is None:
-            X, T = self.X, self._T
-        else:
-            X, T = self._scored(newdata)
-        R = self._predict_X(X) - T
-        return (R, T) if with_truth else R
+        X, T, w = (self.X, self._T, self.case_weights) if newdata is None else self._scored_weighted(newdata)
+        return self._predict_X(X) - T, T, w
 
     def _require(self, task, what, instead):
         if self.task != task:

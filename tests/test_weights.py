@@ -160,3 +160,13 @@ def test_set_data_drops_weights_given_as_numbers(toy, counts):
     net.set_data(toy.iloc[:10])
     squared_error = float(((net.predict(toy.iloc[:10]) - toy["y"].iloc[:10]) ** 2).sum())   # each row counts 1
     assert net.case_weights is None and net.compute_loss() == pytest.approx(squared_error, rel=1e-12)
+
+
+def test_rmse_and_r2_are_weighted_as_repeated_rows(toy, counts):
+    weighted, repeated = _pair(toy, counts, "y ~ x + z", 2)
+    assert weighted.rmse() == pytest.approx(repeated.rmse(), rel=1e-12)
+    assert weighted.r2() == pytest.approx(repeated.r2(), rel=1e-12)
+    data = toy.assign(w=counts.astype(float))
+    by_column = NeuralNetwork("y ~ x + z", data, hidden=2, seed=0, weights="w")
+    by_column.params[:] = weighted.params
+    assert by_column.rmse(data) == pytest.approx(repeated.rmse(), rel=1e-12)      # newdata: its weights column
