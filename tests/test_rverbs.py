@@ -207,3 +207,14 @@ def test_types_take_a_polars_frame(multiclass, iris):
     frame = pl.DataFrame({c: new[c].astype(str).tolist() if c == "Species" else new[c].tolist() for c in new})
     got = predict(multiclass, frame, "link")
     np.testing.assert_allclose(got.to_numpy(), predict(multiclass, new, "link").to_numpy(), rtol=1e-15)
+
+
+def test_the_network_methods_are_these_verbs(multiclass, iris):
+    for kind in TYPES:
+        got, expected = multiclass.predict(iris, type=kind), predict(multiclass, iris, kind)
+        assert got.equals(expected), kind
+    assert multiclass.fitted().equals(fitted(multiclass)) and multiclass.residuals().equals(residuals(multiclass))
+    with pytest.raises(ArgumentError, match="type must be one of"):
+        multiclass.predict(iris, type="probability")
+    assert multiclass.update(". ~ . - Sepal.Width").design.columns[1:] == ("Sepal.Length", "Petal.Length",
+                                                                           "Petal.Width")
