@@ -1,0 +1,110 @@
+"""Information criteria, as R's neuralnet prints them: ``aic() = 2·NLL + 2k`` and ``bic() = 2·NLL + log(n)·k``,
+k the number of weights (biases included: every entry of ``W1, W2, ...``), n the training rows, NLL the
+negative log-likelihood of the training rows at the current weights (no decay penalty).
+
+Classification: NLL is the summed cross-entropy, exactly ``compute_loss()`` without decay; ``2·NLL`` is R's
+residual deviance of ``glm(family = binomial)`` / ``nnet::multinom``.
+
+Regression, the form chosen here: the Gaussian log-likelihood at its maximum over the noise variance,
+σ̂² = SSE / N (N = n·m values, one σ² pooled over the m response columns):
+
+    NLL = N/2 · (log(2π · SSE/N) + 1),      so   2·NLL = N·log(2π·SSE/N) + N.
+
+neuralnet instead puts its error ``0.5·SSE`` in the formula; that number carries the response's units (grams²
+or kilograms²), so ``2k`` is lost in it or swamps it depending on the units, and it cannot be compared with a
+GLM's AIC. The Gaussian form is unit-free up to a constant, and for ``hidden=0`` it is R's ``AIC(lm(...))`` minus
+2: R also counts σ as a parameter, chainnet's k counts weights only, as neuralnet does.
+
+``glm(net)`` fits the same formula with ``hidden=0`` (the linear/logistic/multinomial model the network
+generalises) for the "how much did the hidden layer buy" line of ``summary()``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import optimizers
+from .plotting import training_frame
+
+#: how the GLM at hidden=0 is fitted when chainnet.optimizers has no "lbfgs": (optimizer, iterations, learn_rate)
+GLM_FALLBACK = ("adam", 3000, 0.05)
+
+
+def n_weights(net) -> int:
+    """k: every weight, bias rows included (neuralnet's count)."""
+    return int(sum(W.size for W in net.weights))
+
+
+def nll(net) -> float:
+    """Negative log-likelihood of the training rows at the current weights (see the module docstring)."""
+    loss = net.compute_loss(training_frame(net))      # on a frame: the loss alone, without the decay penalty
+    if net.task == "classification":
+        return float(loss)
+    N = np.asarray(net.Y).size
+    return 0.5 * N * (math.log(2.0 * math.pi * loss / N) + 1.0)
+
+
+def deviance(net) -> float:
+    """−2 log L = 2·NLL: R's residual deviance for classification; N·log(2π·SSE/N) + N for regression."""
+    return 2.0 * nll(net)
+
+
+def aic(net) -> float:
+    """Akaike's criterion 2·NLL + 2k (neuralnet's definition; regression NLL is Gaussian, see the module)."""
+    return 2.0 * nll(net) + 2.0 * n_weights(net)
+
+
+def bic(net) -> float:
+    """Schwarz's criterion 2·NLL + log(n)·k, n the number of training rows."""
+    return 2.0 * nll(net) + math.log(len(net.Y)) * n_weights(net)
+
+
+def glm(net):
+    """The same formula, data and settings with ``hidden=0``, fitted (a new network; ``net`` is untouched).
+
+    Regression: the exact least-squares weights (numpy's lstsq on the same design matrix). Classification:
+    L-BFGS when ``chainnet.optimizers`` has it, else ``GLM_FALLBACK`` (Adam, 3000 full-batch iterations:
+    the cross-entropy of a GLM is convex, so a long run of a sure-footed optimizer reaches its minimum).
+    Returns ``(network, how it was fitted)``.
+    """
+    from .network import NeuralNetwork
+
+    base = NeuralNetwork(net.formula, training_frame(net), hidden=0, task=net.task, standardize=net.standardize,
+                         dtype=np.dtype(net.dtype).name, seed=0)
+    if net.task == "regression":
+        T = np.asarray(base.Y, dtype=np.float64).reshape(len(base.Y), -1)
+        base.W1 = np.linalg.lstsq(base.X.astype(np.float64), T, rcond=None)[0]
+        return base, "least squares"
+    if "lbfgs" in getattr(optimizers, "OPTIMIZERS", {}):
+        base.train(1000, optimizer="lbfgs", tolerance=0.0, trace=0)
+        return base, "L-BFGS"
+    name, iterations, rate = GLM_FALLBACK
+    base.train(iterations, optimizer=name, learn_rate=rate, tolerance=0.0, trace=0)
+    return base, f"{name}, {iterations} iterations"
+
+
+def comparison(net) -> dict:
+    """The network against its GLM: ``{"network": (deviance, aic, bic, k), "glm": (...), "fitted": how}``."""
+    base, how = glm(net)
+    row = lambda m: (deviance(m), aic(m), bic(m), n_weights(m))   # noqa: E731
+    return {"network": row(net), "glm": row(base), "fitted": how}
+
+
+def summary_facts(net) -> dict:
+    """The lines ``summary()`` adds: AIC and BIC, and what the hidden layer bought over the GLM."""
+    try:
+        facts = {"AIC, BIC": f"{aic(net):.6g}, {bic(net):.6g}  (k = {n_weights(net)} weights, "
+                             f"n = {len(net.Y)} rows; 2·NLL + 2k, 2·NLL + log(n)·k)"}
+        if not net.hidden:
+            facts["hidden layer"] = "none: this network is the GLM"
+            return facts
+        c = comparison(net)
+    except (ValueError, TypeError) as exc:   # no training frame (loaded without data), a formula needing scope
+        return {"AIC, BIC": f"unavailable ({exc})"}
+    (dev, a, _, k), (dev0, a0, _, k0) = c["network"], c["glm"]
+    facts["hidden layer"] = (f"deviance {dev:.6g} vs {dev0:.6g} for hidden=0 ({c['fitted']}), "
+                             f"AIC {a:.6g} vs {a0:.6g} ({k} vs {k0} weights): "
+                             f"{'the network' if a < a0 else 'the GLM'} has the lower AIC")
+    return facts
