@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from . import optimizers
-from .plotting import training_frame
+from .errors import DataError
 
 #: how the GLM at hidden=0 is fitted when chainnet.optimizers has no "lbfgs": (optimizer, iterations, learn_rate)
 GLM_FALLBACK = ("adam", 3000, 0.05)
@@ -37,9 +37,17 @@ def n_weights(net) -> int:
     return int(sum(W.size for W in net.weights))
 
 
+def training_data(net):
+    """The training frame the network keeps (``net.data``); scored, its complete rows are the training rows."""
+    if getattr(net, "data", None) is None:
+        raise DataError("this network holds no training data frame (loaded without data?): give it one with "
+                        "net.set_data(df)")
+    return net.data
+
+
 def nll(net) -> float:
     """Negative log-likelihood of the training rows at the current weights (see the module docstring)."""
-    loss = net.compute_loss(training_frame(net))      # on a frame: the loss alone, without the decay penalty
+    loss = net.compute_loss(training_data(net))       # on a frame: the loss alone, without the decay penalty
     if net.task == "classification":
         return float(loss)
     N = np.asarray(net.Y).size
@@ -69,9 +77,7 @@ def glm(net):
     the cross-entropy of a GLM is convex, so a long run of a sure-footed optimizer reaches its minimum).
     Returns ``(network, how it was fitted)``.
     """
-    from .network import NeuralNetwork
-
-    base = NeuralNetwork(net.formula, training_frame(net), hidden=0, task=net.task, standardize=net.standardize,
+    base = type(net)(net.formula, training_data(net), hidden=0, task=net.task, standardize=net.standardize,
                          dtype=np.dtype(net.dtype).name, seed=0)
     if net.task == "regression":
         T = np.asarray(base.Y, dtype=np.float64).reshape(len(base.Y), -1)
@@ -88,7 +94,7 @@ def glm(net):
 def comparison(net) -> dict:
     """The network against its GLM: ``{"network": (deviance, aic, bic, k), "glm": (...), "fitted": how}``."""
     base, how = glm(net)
-    row = lambda m: (deviance(m), aic(m), bic(m), n_weights(m))   # noqa: E731
+    row = lambda m: (deviance(m), aic(m), bic(m), n_weights(m))
     return {"network": row(net), "glm": row(base), "fitted": how}
 
 

@@ -141,7 +141,7 @@ def _worked_example(net, s: Step) -> str:
     for l in range(L):
         below = "x" if l == 0 else f"[1, h{l}]"
         lines += [f"  dW{l + 1} = {below}ᵀ·δ{l + 1}   shape {s['gradients'][l].shape}", _matrix(s["gradients"][l], "    ")]
-    lines += ["", f"A gradient-descent step with learn rate η moves every W to W − η·dW summed over rows "
-              f"(net.backpropagate(η) does it for all {len(net.X)} rows)."]
+    lines += ["", (f"A gradient-descent step with learn rate η moves every W to W − η·dW summed over rows "
+              f"(net.backpropagate(η) does it for all {len(net.X)} rows).")]
     return "\n".join(lines)
 

@@ -13,8 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, gradcheck, plotting, report, training
-from . import criteria, dependence, diagnose, explain, importance
+from . import checks, criteria, dependence, diagnose, explain, gradcheck, importance, plotting, report, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, TaskError

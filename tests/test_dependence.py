@@ -64,7 +64,7 @@ def test_categorical_variable_and_a_term_that_reads_one_column(species, penguins
     np.testing.assert_allclose(table.iloc[:, 1:].to_numpy(),
                                by_hand(species, penguins, "island", ["Biscoe", "Dream", "Torgersen"], True), rtol=1e-12)
     scaled = species.partial_dependence("scale(body_mass_g)", grid=[3000, 4500, 6000])
-    assert list(scaled.columns)[0] == "body_mass_g"
+    assert scaled.columns[0] == "body_mass_g"
     np.testing.assert_allclose(scaled.iloc[:, 1:].to_numpy(),
                                by_hand(species, penguins, "body_mass_g", [3000, 4500, 6000], True), rtol=1e-12)
 
@@ -82,7 +82,7 @@ def test_regression_on_newdata(mass, penguins):
 
 def test_plot_partial_draws_the_table_and_the_individual_curves(species, mass):
     before = snapshot(species)
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     assert species.plot_partial("bill_length_mm", ax=ax) is ax
     assert ax.get_xlabel() == "bill_length_mm"
     table = species.partial_dependence("bill_length_mm")
