@@ -149,6 +149,10 @@ def test_what_it_learned_prints_criteria_that_numpy_reproduces(tmp_path):
     sse = np.sum((y - X @ np.linalg.lstsq(X, y, rcond=None)[0]) ** 2)
     dev0 = n * np.log(2 * np.pi * sse / n) + n
     assert glm == pytest.approx([dev0, dev0 + 2 * 9, dev0 + np.log(n) * 9, 9], abs=2e-3)
+    # R: AIC(lm(body_mass_kg ~ species + sex + island + bill_length_mm + bill_depth_mm + flipper_length_mm))
+    # = 126.67709276945, BIC 164.758517669254, counting σ as a 10th parameter (chainnet counts weights only)
+    assert glm[1] == pytest.approx(126.67709276945 - 2, abs=2e-3)
+    assert glm[2] == pytest.approx(164.758517669254 - np.log(333), abs=2e-3)
     # the network: its deviance from its printed RMSE (SSE/n = RMSE²); k for 9 columns -> 3 tanh units -> 1
     assert k == 9 * 3 + 4 * 1
     assert dev == pytest.approx(n * np.log(2 * np.pi * rmse**2) + n, abs=0.5)
