@@ -2,7 +2,7 @@
 k the number of weights (biases included: every entry of ``W1, W2, ...``), n the training rows, NLL the
 negative log-likelihood of the training rows at the current weights (no decay penalty).
 
-Classification: NLL is the summed cross-entropy, exactly ``compute_loss()`` without decay; ``2·NLL`` is R's
+Classification: NLL is the summed cross-entropy, ``compute_loss()`` without the decay term; ``2·NLL`` is R's
 residual deviance of ``glm(family = binomial)`` / ``nnet::multinom``.
 
 Regression, the form chosen here: the Gaussian log-likelihood at its maximum over the noise variance,
@@ -27,6 +27,7 @@ import numpy as np
 
 from . import optimizers
 from .errors import DataError
+from .layers import training_loss
 
 #: how the GLM at hidden=0 is fitted when chainnet.optimizers has no "lbfgs": (optimizer, iterations, learn_rate)
 GLM_FALLBACK = ("adam", 3000, 0.05)
@@ -40,14 +41,14 @@ def n_weights(net) -> int:
 def training_data(net):
     """The training frame the network keeps (``net.data``); scored, its complete rows are the training rows."""
     if getattr(net, "data", None) is None:
-        raise DataError("this network holds no training data frame (loaded without data?): give it one with "
+        raise DataError("this network holds no training data frame (loaded from a file?): give it one with "
                         "net.set_data(df)")
     return net.data
 
 
 def nll(net) -> float:
     """Negative log-likelihood of the training rows at the current weights (see the module docstring)."""
-    loss = net.compute_loss(training_data(net))       # on a frame: the loss alone, without the decay penalty
+    loss = training_loss(net)
     if net.task == "classification":
         return float(loss)
     N = np.asarray(net.Y).size
@@ -100,17 +101,14 @@ def comparison(net) -> dict:
 
 def summary_facts(net) -> dict:
     """The lines ``summary()`` adds: AIC and BIC, and what the hidden layer bought over the GLM."""
+    facts = {"AIC, BIC": f"{aic(net):.6g}, {bic(net):.6g}  (k = {n_weights(net)} weights, n = {len(net.Y)} rows; "
+                         "2·NLL + 2k, 2·NLL + log(n)·k)"}
+    if not net.hidden:
+        return {**facts, "hidden layer": "none: this network is the GLM"}
     try:
-        facts = {"AIC, BIC": f"{aic(net):.6g}, {bic(net):.6g}  (k = {n_weights(net)} weights, "
-                             f"n = {len(net.Y)} rows; 2·NLL + 2k, 2·NLL + log(n)·k)"}
-        if not net.hidden:
-            facts["hidden layer"] = "none: this network is the GLM"
-            return facts
         c = comparison(net)
-    except (ValueError, TypeError) as exc:   # no training frame (loaded without data), a formula needing scope
-        return {"AIC, BIC": f"unavailable ({exc})"}
+    except (ValueError, TypeError) as exc:   # no training frame (loaded from a file), a formula needing scope
+        return {**facts, "hidden layer": f"no comparison with hidden=0 ({exc})"}
     (dev, a, _, k), (dev0, a0, _, k0) = c["network"], c["glm"]
-    facts["hidden layer"] = (f"deviance {dev:.6g} vs {dev0:.6g} for hidden=0 ({c['fitted']}), "
-                             f"AIC {a:.6g} vs {a0:.6g} ({k} vs {k0} weights): "
-                             f"{'the network' if a < a0 else 'the GLM'} has the lower AIC")
-    return facts
+    return {**facts, "hidden layer": f"deviance {dev:.6g} vs {dev0:.6g} for hidden=0 ({c['fitted']}), AIC {a:.6g} "
+            f"vs {a0:.6g} ({k} vs {k0} weights): {'the network' if a < a0 else 'the GLM'} has the lower AIC"}

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .explain import layer_values
 from .importance import complete_frame
+from .layers import layer_values
 from .report import hidden_names
 
 #: activation -> (lower bound, upper bound) of its output, for ``saturated``

@@ -18,6 +18,7 @@ import numpy as np
 
 from .activations import get_activation
 from .errors import ArgumentError, ArgumentTypeError
+from .layers import layer_values, targets_of
 from .losses import loss_for
 from .report import OUTPUT_LINKS
 
@@ -30,32 +31,6 @@ WHY_OUTPUT_DELTA = {
 #: f'(z) written through the unit's output h, as text
 DERIVATIVE_TEXT = {"sigmoid": "{h} ⊙ (1 − {h})", "tanh": "1 − {h}²", "relu": "[{h} > 0]", "identity": "1",
                    "softplus": "1 − e^(−{h})"}
-
-
-def layer_values(net, X: np.ndarray) -> tuple[list, list, np.ndarray]:
-    """Forward pass over the rows of X (n, D): (``Z``: each layer's scores (n, units), ``H``: each hidden
-    layer's outputs (n, units), ``output`` (n, K)). No dropout: the network as it predicts."""
-    act, link = get_activation(net.activation), loss_for(net.task, len(net.classes)).link
-    Z, H, inputs = [], [], np.asarray(X)
-    for l, W in enumerate(net.weights):
-        z = inputs @ W
-        Z.append(z)
-        if l == len(net.weights) - 1:
-            return Z, H, link(z)
-        H.append(act.f(z))
-        inputs = np.hstack([np.ones((len(z), 1), z.dtype), H[-1]])     # [1, h]: the bias input of the next layer
-    raise AssertionError("unreachable: a network has an output layer")
-
-
-def targets_of(net, rows) -> np.ndarray:
-    """The training targets T (len(rows), K) of some rows: one-hot classes (binary: [y is the second class]),
-    or the response values."""
-    Y = net.Y
-    if net.task == "regression":
-        return np.asarray(Y, dtype=np.float64).reshape(len(Y), -1)[rows]
-    codes = np.asarray(Y.codes)[rows]
-    K = len(net.classes)
-    return (codes == 1)[:, None].astype(float) if K == 2 else np.eye(K)[codes]
 
 
 def check_row(net, row) -> int:

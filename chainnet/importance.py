@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import checks
 from .design import _close
-from .errors import ArgumentError, ArgumentTypeError, TaskError
+from .errors import ArgumentError, ArgumentTypeError, DataError, TaskError
 from .plotting import training_frame
 from .report import output_names
 
@@ -62,6 +62,9 @@ def term_variables(net, term) -> tuple[str, ...]:
 
 def complete_frame(net, newdata) -> pd.DataFrame:
     """``newdata`` (or the training rows) less the rows missing a predictor: shuffling must not move a gap."""
+    if newdata is None and getattr(net, "data", None) is None:
+        raise DataError("this network holds no training data frame (loaded from a file?): pass newdata=, a "
+                        "DataFrame with the predictor columns (and the response, for permutation importance)")
     frame = training_frame(net, newdata)
     return frame[frame[list(net.design.predictors)].notna().all(axis=1)]
 

@@ -79,3 +79,13 @@ def test_summary_shows_aic_bic_and_what_the_hidden_layer_bought(two_species):
     assert f"vs {R_GLM_DEVIANCE:.6g} for hidden=0" in text and f"AIC {net.aic():.6g} vs {R_GLM_AIC:.6g}" in text
     flat = NeuralNetwork("Species ~ Sepal.Length", data=two_species, hidden=0, seed=1)
     assert "hidden layer    none: this network is the GLM" in str(flat.summary())
+
+
+def test_a_loaded_model_keeps_its_criteria_and_says_why_there_is_no_comparison(iris, tmp_path):
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=2, seed=1).train(20, trace=0, optimizer="adam",
+                                                                          learn_rate=0.05)
+    net.save(tmp_path / "m.npz")
+    loaded = NeuralNetwork.load(tmp_path / "m.npz")
+    assert loaded.aic() == pytest.approx(net.aic(), rel=1e-12) and loaded.bic() == pytest.approx(net.bic(), rel=1e-12)
+    text = str(loaded.summary())
+    assert "AIC, BIC" in text and "hidden layer    no comparison with hidden=0 (" in text and "set_data" in text

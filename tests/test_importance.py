@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from insight_state import assert_unchanged, snapshot
 
-from chainnet import ArgumentError, ArgumentTypeError, NeuralNetwork, TaskError
+from chainnet import ArgumentError, ArgumentTypeError, DataError, NeuralNetwork, TaskError
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +153,13 @@ def test_bad_input_names_the_choice_and_the_fix(fitted, iris):
     with pytest.raises(ArgumentTypeError, match="DataFrame"):
         fitted.importance(newdata=[1, 2])
     assert_unchanged(fitted, before)
+
+
+def test_a_loaded_model_without_its_frame_asks_for_newdata(fitted, planted, tmp_path):
+    fitted.save(tmp_path / "m.npz")
+    loaded = type(fitted).load(tmp_path / "m.npz")
+    with pytest.raises(DataError, match="pass newdata="):
+        loaded.importance()
+    pd.testing.assert_frame_equal(loaded.importance(newdata=planted, seed=2, n_repeats=2),
+                                  fitted.importance(newdata=planted, seed=2, n_repeats=2))
+    pd.testing.assert_frame_equal(loaded.importance("olden"), fitted.importance("olden"))
