@@ -1,11 +1,15 @@
 """explain_step: one row's dW summed over every row is gradients() (no decay) to 1e-10; the numbers in it equal
 a numpy forward pass written here; the text is the worked example; bad rows are refused with the fix."""
 
+import hypothesis.strategies as st
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
 from insight_state import assert_unchanged, snapshot
 
 from chainnet import ArgumentError, ArgumentTypeError, NeuralNetwork
+from chainnet.activations import ACTIVATIONS
 
 
 @pytest.mark.parametrize("formula, hidden, activation", [
@@ -69,3 +73,21 @@ def test_bad_rows_are_refused_with_the_range(iris):
             net.explain_step(row)
     assert net.explain_step(np.int64(149))["row"] == 149
     assert_unchanged(net, before)
+
+
+@settings(max_examples=25, deadline=None)
+@given(hidden=st.lists(st.integers(1, 4), max_size=3), activation=st.sampled_from(sorted(ACTIVATIONS)),
+       seed=st.integers(0, 2**16), task=st.sampled_from(["Species", "Sepal.Length", "binary"]))
+def test_any_architecture_row_gradients_sum_to_gradients(iris, hidden, activation, seed, task):
+    """Random depth, widths, activation, weights and task: the rows' dW always add up to gradients()."""
+    data = iris.iloc[seed % 5::7]
+    if task == "binary":
+        data = data.assign(Species=pd.Categorical(data["Species"] == "virginica"))
+    net = NeuralNetwork(f"{'Species' if task == 'binary' else task} ~ .", data=data, hidden=hidden,
+                        activation=activation, init="glorot", seed=seed)
+    total = [np.zeros(W.shape) for W in net.weights]
+    for i in range(len(net.X)):
+        for t, g in zip(total, net.explain_step(i)["gradients"]):
+            t += g
+    for t, g in zip(total, net.gradients()):
+        np.testing.assert_allclose(t, g, rtol=0, atol=1e-10 * max(1.0, np.abs(g).max()))

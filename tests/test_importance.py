@@ -163,3 +163,15 @@ def test_a_loaded_model_without_its_frame_asks_for_newdata(fitted, planted, tmp_
     pd.testing.assert_frame_equal(loaded.importance(newdata=planted, seed=2, n_repeats=2),
                                   fitted.importance(newdata=planted, seed=2, n_repeats=2))
     pd.testing.assert_frame_equal(loaded.importance("olden"), fitted.importance("olden"))
+
+
+def test_permutation_finds_the_signal_of_a_classifier(planted):
+    """Binary response drawn from the signal alone: the cross-entropy rises when it is shuffled, not otherwise."""
+    d = planted.assign(label=pd.Categorical(np.where(planted["signal"] + 0.3 * planted["x1"] > 0, "hi", "lo")))
+    net = NeuralNetwork("label ~ noise + g + signal + x1", data=d, hidden=3, seed=2)
+    net.train(300, optimizer="adam", learn_rate=0.05, trace=0)
+    table = net.importance(seed=0)
+    assert table.loc["signal", "rank"] == 1 and table.loc["x1", "rank"] == 2
+    assert table.loc["signal", "importance"] > 0.3
+    assert abs(table.loc["noise", "importance"]) < 0.05 * table.loc["signal", "importance"]
+    assert abs(table.loc["g", "importance"]) < 0.05 * table.loc["signal", "importance"]
