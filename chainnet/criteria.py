@@ -22,6 +22,7 @@ generalises) for the "how much did the hidden layer buy" line of ``summary()``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -84,12 +85,13 @@ def glm(net):
         T = np.asarray(base.Y, dtype=np.float64).reshape(len(base.Y), -1)
         base.W1 = np.linalg.lstsq(base.X.astype(np.float64), T, rcond=None)[0]
         return base, "least squares"
-    if "lbfgs" in getattr(optimizers, "OPTIMIZERS", {}):
-        base.train(1000, optimizer="lbfgs", tolerance=0.0, trace=0)
-        return base, "L-BFGS"
-    name, iterations, rate = GLM_FALLBACK
-    base.train(iterations, optimizer=name, learn_rate=rate, tolerance=0.0, trace=0)
-    return base, f"{name}, {iterations} iterations"
+    lbfgs = "lbfgs" in getattr(optimizers, "OPTIMIZERS", {})
+    name, iterations, rate = ("lbfgs", 1000, 1.0) if lbfgs else GLM_FALLBACK
+    with warnings.catch_warnings(record=True) as caught:      # a solver's "stopped at the limit" becomes a note
+        warnings.simplefilter("always")
+        base.train(iterations, optimizer=name, learn_rate=rate, tolerance=0.0, trace=0)
+    how = "L-BFGS" if lbfgs else f"{name}, {iterations} iterations"
+    return base, how + (f"; {str(caught[-1].message).splitlines()[0]}" if caught else "")
 
 
 def comparison(net) -> dict:
