@@ -15,6 +15,9 @@ or kilograms²), so ``2k`` is lost in it or swamps it depending on the units, an
 GLM's AIC. The Gaussian form is unit-free up to a constant, and for ``hidden=0`` it is R's ``AIC(lm(...))`` minus
 2: R also counts σ as a parameter, chainnet's k counts weights only, as neuralnet does.
 
+With 3+ classes chainnet's output layer has one score column per class (softmax over K scores), so its
+``hidden=0`` network has D weights more than R's ``multinom`` (K − 1 columns): the same likelihood, a larger k.
+
 ``glm(net)`` fits the same formula with ``hidden=0`` (the linear/logistic/multinomial model the network
 generalises) for the "how much did the hidden layer buy" line of ``summary()``.
 """
@@ -80,7 +83,7 @@ def glm(net):
     Returns ``(network, how it was fitted)``.
     """
     base = type(net)(net.formula, training_data(net), hidden=0, task=net.task, standardize=net.standardize,
-                         dtype=np.dtype(net.dtype).name, seed=0)
+                     dtype=np.dtype(net.dtype).name, seed=0)
     if net.task == "regression":
         T = np.asarray(base.Y, dtype=np.float64).reshape(len(base.Y), -1)
         base.W1 = np.linalg.lstsq(base.X.astype(np.float64), T, rcond=None)[0]
