@@ -94,6 +94,14 @@ def _matrix(M, indent: str) -> str:
     return "\n".join(rows + ([indent + f"… ({len(M) - 8} more rows)"] if len(M) > 8 else []))
 
 
+def _target_text(net, s: Step) -> str:
+    """``'versicolor' → [0, 1, 0]`` (the class and its coding), or the response values."""
+    if net.task != "classification":
+        return _vec(s["y"])
+    coding = "P(second class)" if len(net.classes) == 2 else "one-hot"
+    return f"{net.Y[s['row']]!r} → {_vec(s['y'])} ({coding})"
+
+
 def _worked_example(net, s: Step) -> str:
     L, f = len(net.weights), net.activation
     columns = ", ".join(net.design.columns)
@@ -105,7 +113,7 @@ def _worked_example(net, s: Step) -> str:
     below = "x" if L == 1 else f"[1, h{L - 1}]"
     link = loss_for(net.task, len(net.classes))
     lines += [f"  z = {below}·W{L} = {_vec(s['z'][-1])}", f"  ŷ = {OUTPUT_LINKS[link.name]}(z) = {_vec(s['output'])}",
-              f"  y = {_vec(s['y'])}   loss for this row {s['loss']:.6g}", "", "Backward pass (the chain rule)",
+              f"  y = {_target_text(net, s)}   loss for this row {s['loss']:.6g}", "", "Backward pass (the chain rule)",
               f"  δ{L} = dLoss/dz = {_vec(s['delta'][-1])}", f"     why: {WHY_OUTPUT_DELTA[link.name]}"]
     for l in range(L - 2, -1, -1):
         h, fprime = f"h{l + 1}", get_activation(f).df(s["h"][l])
