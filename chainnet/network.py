@@ -13,7 +13,21 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, criteria, dependence, diagnose, explain, gradcheck, importance, plotting, report, training
+from . import (
+    checks,
+    criteria,
+    dependence,
+    diagnose,
+    explain,
+    frames,
+    gradcheck,
+    html,
+    importance,
+    metrics,
+    plotting,
+    report,
+    training,
+)
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, TaskError
@@ -56,6 +70,7 @@ class NeuralNetwork:
         self.dropout = checks.dropout(dropout, len(hidden))
         checks.seed(seed)
         context = _caller_context()
+        data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
         design, X, Y, rows = Design.build(formula, data, task, context)
         self.design, self.rows = design, rows
         self.data = data  # the training frame, by reference: the plots read the predictors from it
@@ -224,6 +239,7 @@ class NeuralNetwork:
         self._require("classification", "accuracy", "rmse() or r2()")
         if newdata is None:
             return float(np.mean(training.class_codes(self._predict_X(self.X)) == self._Y.codes))
+        newdata = frames.to_pandas(newdata, "newdata")
         truth = self.design.response_values(newdata)
         pred = self.predict(newdata)
         ok = truth.notna().to_numpy() & pred.notna().to_numpy()
@@ -254,6 +270,12 @@ class NeuralNetwork:
     plot_network = plotting.plot_network
     summary = report.summary
     coef = report.coef
+
+    # ------------------------------------------------------------------------------------------ issue 13 (ecosystem)
+    # Scores (chainnet.metrics) and the notebook card (chainnet.html), defined there with the network first.
+    evaluate = metrics.evaluate
+    confusion = metrics.confusion
+    _repr_html_ = html.network_card
 
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))
@@ -350,6 +372,7 @@ class NeuralNetwork:
         """Outputs (rows, K) aligned with ``newdata``'s index, NaN where a predictor is missing."""
         if newdata is None:
             return self._predict_X(self.X), self.rows
+        newdata = frames.to_pandas(newdata, "newdata")
         X, complete = self._design_matrix(newdata)
         out = np.full((len(newdata), self._T.shape[1]), np.nan)
         if len(X):
@@ -358,6 +381,7 @@ class NeuralNetwork:
 
     def _scored(self, newdata):
         """(X, T) for the rows of ``newdata`` with complete predictors and response."""
+        newdata = frames.to_pandas(newdata, "newdata")
         truth = self.design.response_values(newdata)
         X, complete = self._design_matrix(newdata)
         has_truth = truth.notna().to_numpy().reshape(len(truth), -1).all(axis=1)

@@ -10,10 +10,10 @@ sigmoid unit giving its probability) or the response columns (regression).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from . import training
+from . import html
+from . import metrics as scores
 
 #: the output unit's link, by loss (see ``losses``)
 OUTPUT_LINKS = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}
@@ -58,8 +58,11 @@ class Coefficients(dict):
     def __str__(self) -> str:
         return "\n\n".join(f"{name}:\n{table.to_string()}" for name, table in self.items())
 
-    def _repr_pretty_(self, printer, cycle) -> None:   # IPython and Jupyter show the tables
+    def _repr_pretty_(self, printer, cycle) -> None:   # IPython shows the tables
         printer.text(str(self))
+
+    def _repr_html_(self) -> str:                       # Jupyter: one HTML table per layer
+        return html.coefficients(self)
 
     def tidy(self) -> pd.DataFrame:
         """One row per weight: ``layer``, ``from`` (row label), ``to`` (column label), ``weight``."""
@@ -91,21 +94,11 @@ def layer_table(net) -> pd.DataFrame:
 def confusion_matrix(net, newdata=None) -> pd.DataFrame:
     """Counts of (actual, predicted) class pairs: rows are the actual classes, columns the predicted ones.
 
-    On the training rows, or on the complete rows of ``newdata`` (predictors and response).
+    On the training rows, or on the complete rows of ``newdata`` (predictors and response); see
+    ``chainnet.metrics.confusion``, which ``net.confusion()`` is.
     """
     net._require("classification", "confusion_matrix", "plot_predicted() or rmse()")
-    if newdata is None:
-        actual, predicted = net.Y.codes, training.class_codes(net._predict_X(net.X))
-    else:
-        truth = pd.Categorical(net.design.response_values(newdata).to_numpy(dtype=object), categories=net.classes)
-        pred = net.predict(newdata).cat.codes.to_numpy()
-        ok = (truth.codes >= 0) & (pred >= 0)
-        actual, predicted = truth.codes[ok], pred[ok]
-    K = len(net.classes)
-    counts = np.zeros((K, K), dtype=np.int64)
-    np.add.at(counts, (actual, predicted), 1)
-    labels = [str(c) for c in net.classes]
-    return pd.DataFrame(counts, index=pd.Index(labels, name="actual"), columns=pd.Index(labels, name="predicted"))
+    return scores.confusion(net, newdata)
 
 
 def metrics(net) -> pd.Series:
@@ -126,9 +119,10 @@ def metrics(net) -> pd.Series:
 # ---------------------------------------------------------------------------------------------- summary()
 class Summary:
     """A fitted network described: ``print(summary)`` for the report; the tables are ``layers``, ``metrics``,
-    ``coefficients`` and (classification) ``confusion``; ``facts`` holds the settings as a dict."""
+    ``evaluation`` (``net.evaluate()`` on the training rows and, given ``newdata``, on it), ``coefficients`` and
+    (classification) ``confusion`` and ``confusion_newdata``; ``facts`` holds the settings as a dict."""
 
-    def __init__(self, net):
+    def __init__(self, net, newdata=None):
         self.formula, self.task = net.formula, net.task
         self.columns = list(net.design.columns)
         self.layers = layer_table(net)
@@ -136,6 +130,10 @@ class Summary:
         self.metrics = metrics(net)
         self.coefficients = coef(net)
         self.confusion = confusion_matrix(net) if net.task == "classification" else None
+        parts = [scores.evaluate(net)] + ([] if newdata is None else [scores.evaluate(net, newdata)])
+        self.evaluation = pd.concat(parts, axis=1)
+        self.confusion_newdata = (confusion_matrix(net, newdata) if net.task == "classification"
+                                  and newdata is not None else None)
         self.sizes, self.iterations = "-".join(map(str, net.layer_sizes)), net.iteration
         self.facts = _facts(net)
 
@@ -145,8 +143,11 @@ class Summary:
         return (f"<Summary {self.formula!r}: {self.task} {self.sizes}, {self.parameters} parameters, "
                 f"{self.iterations} iterations, loss {self.metrics['loss']:.6g}, {score}>")
 
-    def _repr_pretty_(self, printer, cycle) -> None:   # IPython and Jupyter show the whole report, as R does
+    def _repr_pretty_(self, printer, cycle) -> None:   # IPython shows the whole report, as R does
         printer.text(str(self))
+
+    def _repr_html_(self) -> str:                       # Jupyter: the same report as HTML tables
+        return html.summary(self)
 
     def __str__(self) -> str:
         facts = "\n".join(f"  {key:<15} {value}" for key, value in self.facts.items())
@@ -154,14 +155,18 @@ class Summary:
         parts = [f"NeuralNetwork {self.formula!r}\n{facts}",
                  f"Layers ({self.parameters} parameters)\n{self.layers.to_string()}",
                  f"Training metrics\n{metric_lines}"]
+        parts.append(f"Evaluation\n{self.evaluation.to_string(float_format=_number)}")
         if self.confusion is not None:
             parts.append(f"Confusion matrix (training rows)\n{self.confusion.to_string()}")
+        if self.confusion_newdata is not None:
+            parts.append(f"Confusion matrix (newdata)\n{self.confusion_newdata.to_string()}")
         return "\n\n".join(parts)
 
 
-def summary(net) -> Summary:
-    """A report on the network: ``print(net.summary())``; its tables are attributes (see :class:`Summary`)."""
-    return Summary(net)
+def summary(net, newdata=None) -> Summary:
+    """A report on the network: ``print(net.summary())``; ``newdata`` (with the response) adds its scores and
+    confusion matrix next to the training ones. Its tables are attributes (see :class:`Summary`)."""
+    return Summary(net, newdata)
 
 
 def _facts(net) -> dict:

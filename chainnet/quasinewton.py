@@ -1,0 +1,240 @@
+"""Quasi-Newton solvers on the flat weight vector: L-BFGS and BFGS, each iteration one direction and one
+strong-Wolfe line search (``chainnet.linesearch``), as ``torch.optim.LBFGS(lr=1, max_iter=1, max_eval=25,
+line_search_fn="strong_wolfe")`` does one ``step(closure)``.
+
+One iteration at weights w with loss f and gradient g:
+
+    stop ("gradient")        if max|g| <= tolerance_grad
+    s = t·d,  y = g - g_prev                   (the last step and the change of gradient it caused)
+    d = -H g                                   (H ≈ inverse Hessian, built from the pairs (s, y) with y·s > 1e-10)
+    t = min(1, 1/Σ|g|)·lr on the first iteration, lr after;  stop ("loss change") if g·d > -tolerance_change
+    t = strong_wolfe(t);  w ← w + t·d
+
+L-BFGS keeps the last ``history_size`` pairs and applies H by the two-loop recursion with H0 = (y·s / y·y)·I
+of the newest pair (Nocedal & Wright 2006, algorithm 7.4); BFGS keeps the dense n x n matrix H (algorithm 6.1).
+The state is named numpy arrays only (0-d for scalars; the pairs with a leading pairs dimension and a 0-d
+``count``), so a network saves, loads and continues it: ``train(5).train(7)`` equals ``train(12)``.
+
+Convergence is reported in ``state["stop"]`` after each step (0: not converged; see ``STOP_REASONS``), by
+torch's own tests: max|g| <= tolerance_grad ("gradient"); g·d, the largest change of a weight, or the change of
+the loss below tolerance_change ("loss change"). With ``max_iter=1`` torch only acts on the first two at its next
+call; chainnet stops training on all of them, as torch's inner loop (``max_iter > 1``) does.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import ArgumentError
+from .linesearch import strong_wolfe
+
+STOP_REASONS = ("", "gradient", "loss change")  # state["stop"] indexes this table
+_GRADIENT, _LOSS_CHANGE = 1, 2
+
+
+class QuasiNewton:
+    """What L-BFGS and BFGS share: the iteration above; subclasses give the memory and ``direction``."""
+
+    name = "quasi-newton"
+    full_batch_only = True  # a line search needs the same objective at every trial step
+    max_eval = 25           # evaluations per iteration: the one at w and at most 24 trial steps
+
+    def __init__(self, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9):
+        self.tolerance_grad = _tolerance("tolerance_grad", tolerance_grad, 1e-7)
+        self.tolerance_change = _tolerance("tolerance_change", tolerance_change, 1e-9)
+
+    def init_state(self, n: int, dtype) -> dict:
+        """Fresh state for n weights: ``t`` the steps taken (every chainnet optimizer counts them), torch's
+        state (the last direction ``d``, its step length ``step_length`` (torch's ``t``), the last gradient and
+        loss, ``n_iter``, ``func_evals``) and ``stop``, the convergence test that fired (``STOP_REASONS``)."""
+        zero = lambda dt=np.float64: np.zeros((), dt)
+        return {"t": zero(np.int64), "d": np.zeros(n, dtype), "step_length": zero(),
+                "prev_flat_grad": np.zeros(n, dtype), "prev_loss": zero(), "n_iter": zero(np.int64),
+                "func_evals": zero(np.int64), "stop": zero(np.int8)}
+
+    def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float, closure) -> None:
+        """One iteration from w (n,) with gradient g (n,) and loss ``loss``; ``closure(w) -> (loss, g)``
+        evaluates the full-batch objective for the line search. Updates w and ``state`` in place."""
+        state["t"] += 1
+        state["func_evals"] += 1
+        state["stop"][...] = 0
+        if np.abs(g).max() <= self.tolerance_grad:
+            state["stop"][...] = _GRADIENT           # first-order optimal: torch returns without a step
+            return
+        state["n_iter"] += 1
+        first = int(state["n_iter"]) == 1
+        self.direction(state, g, first)              # state["d"] = -H g
+        d = state["d"]
+        state["prev_flat_grad"][...] = g
+        state["prev_loss"][...] = loss
+        t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
+        state["step_length"][...] = t
+        gtd = float(g @ d)                           # slope along d
+        if gtd > -self.tolerance_change:
+            state["stop"][...] = _LOSS_CHANGE        # d is no longer a descent direction worth following
+            return
+        f_new, g_new, t, evals = strong_wolfe(_along(closure, w, d), t, d, loss, g, gtd,
+                                              tolerance_change=self.tolerance_change, max_ls=self.max_eval - 1)
+        w += t * d
+        state["step_length"][...] = t
+        state["func_evals"] += evals
+        state["stop"][...] = self._converged(g_new, d, t, f_new - loss)
+
+    def _converged(self, g_new, d, t, change) -> int:
+        """torch's tests after a line search: the new gradient, the step's largest change, the loss change."""
+        if np.abs(g_new).max() <= self.tolerance_grad:
+            return _GRADIENT
+        if abs(t) * float(np.abs(d).max()) <= self.tolerance_change or abs(change) < self.tolerance_change:
+            return _LOSS_CHANGE
+        return 0
+
+    def direction(self, state: dict, g: np.ndarray, first: bool) -> None:
+        raise NotImplementedError
+
+    def hyperparameters(self) -> dict:
+        return {"tolerance_grad": self.tolerance_grad, "tolerance_change": self.tolerance_change}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({args})"
+
+
+class LBFGS(QuasiNewton):
+    """Limited-memory BFGS (Liu & Nocedal 1989) with the ``history_size`` newest pairs (torch's algorithm)."""
+
+    name = "lbfgs"
+
+    def __init__(self, history_size: int = 10, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9):
+        super().__init__(tolerance_grad, tolerance_change)
+        if not _is_int(history_size) or history_size < 1:
+            raise ArgumentError(f"history_size must be a positive integer (the number of (s, y) pairs kept, "
+                                f"e.g. 10), got {history_size!r}")
+        self.history_size = int(history_size)
+
+    def init_state(self, n: int, dtype) -> dict:
+        """Adds the pairs: ``old_dirs`` y (m, n), ``old_stps`` s (m, n), ``ro`` 1/(y·s) (m,), their ``count``,
+        ``H_diag`` = y·s / y·y of the newest pair, and torch's scratch ``al`` (m,)."""
+        m = self.history_size
+        return {**super().init_state(n, dtype), "old_dirs": np.zeros((m, n), dtype),
+                "old_stps": np.zeros((m, n), dtype), "ro": np.zeros(m), "count": np.zeros((), np.int64),
+                "H_diag": np.ones(()), "al": np.zeros(m)}
+
+    def direction(self, state, g, first):
+        d = state["d"]
+        if first:
+            np.negative(g, out=d)                    # steepest descent; the history starts empty
+            state["count"][...], state["H_diag"][...] = 0, 1.0
+            return
+        self._remember(state, g)
+        k = int(state["count"])
+        S, Y = state["old_stps"][:k], state["old_dirs"][:k]
+        state["al"][:k] = _two_loop(S, Y, state["ro"][:k], g, float(state["H_diag"]), d)
+
+    def _remember(self, state, g) -> None:
+        """Store the newest pair (s, y) when y·s > 1e-10 (curvature positive), dropping the oldest when full."""
+        y = g - state["prev_flat_grad"]
+        s = state["d"] * state["step_length"]
+        ys = float(y @ s)
+        if ys <= 1e-10:
+            return
+        k, Y, S, ro = int(state["count"]), state["old_dirs"], state["old_stps"], state["ro"]
+        if k == self.history_size:                   # shift the history by one (limited memory)
+            Y[:-1], S[:-1], ro[:-1] = Y[1:], S[1:], ro[1:]
+            k -= 1
+        Y[k], S[k], ro[k] = y, s, 1.0 / ys
+        state["count"][...] = k + 1
+        state["H_diag"][...] = ys / float(y @ y)     # scale of H0: y·s / y·y
+
+    def hyperparameters(self) -> dict:
+        return {"history_size": self.history_size, **super().hyperparameters()}
+
+
+class BFGS(QuasiNewton):
+    """Full BFGS with the dense inverse Hessian H (n, n), as R's nnet (optim's BFGS) fits a network; for up to
+    ``max_weights`` weights (H takes 8·n² bytes: 72 MB at 3,000), above which ``"lbfgs"`` is the solver.
+
+    H starts as I, is scaled to (y·s / y·y)·I before the first update (Nocedal & Wright, eq. 6.20), then
+    H ← (I - ρ s yᵀ) H (I - ρ y sᵀ) + ρ s sᵀ,  ρ = 1/(y·s), for every pair with y·s > 1e-10.
+    """
+
+    name = "bfgs"
+    max_weights = 3000
+
+    def init_state(self, n: int, dtype) -> dict:
+        if n > self.max_weights:
+            raise ArgumentError(f"optimizer 'bfgs' keeps an n x n matrix and takes at most {self.max_weights} "
+                                f"weights; this network has {n}: use optimizer='lbfgs'")
+        return {**super().init_state(n, dtype), "H": np.eye(n, dtype=dtype), "count": np.zeros((), np.int64)}
+
+    def direction(self, state, g, first):
+        H = state["H"]
+        if first:
+            H[...] = np.eye(len(g))
+            state["count"][...] = 0
+        else:
+            self._update(state, g - state["prev_flat_grad"], state["d"] * state["step_length"])
+        np.matmul(H, -g, out=state["d"])             # d = -H g
+
+    @staticmethod
+    def _update(state, y, s) -> None:
+        """H ← H + (1 + ρ y·Hy)ρ s sᵀ - ρ(Hy sᵀ + s Hyᵀ): the product form above, expanded (H symmetric)."""
+        ys = float(y @ s)
+        if ys <= 1e-10:
+            return
+        H = state["H"]
+        if int(state["count"]) == 0:
+            H *= ys / float(y @ y)
+        rho, Hy = 1.0 / ys, H @ y
+        U = np.stack([s, Hy], axis=1)                               # (n, 2)
+        C = np.array([[(1.0 + rho * float(y @ Hy)) * rho, -rho], [-rho, 0.0]])
+        H += (U @ C) @ U.T                                          # one rank-2 update
+        state["count"] += 1
+
+
+def _two_loop(S, Y, ro, g, H_diag, d):
+    """d = -H g by L-BFGS's two-loop recursion (Nocedal & Wright, algorithm 7.4), torch's arithmetic:
+
+        q = -g;  for i = k-1 .. 0:  α_i = ρ_i s_i·q,  q ← q - α_i y_i
+        r = H_diag·q;  for i = 0 .. k-1:  β_i = ρ_i y_i·r,  r ← r + (α_i - β_i) s_i
+
+    Each s_i·q and y_i·r is expanded over the pairs' inner products SY[i, j] = s_i·y_j (one k x k product), so
+    the loops run over k numbers and the n-vectors take four matrix-vector products instead of 4k calls."""
+    k = len(ro)
+    SY, ro = (S @ Y.T).tolist(), ro.tolist()
+    Sq = (-(S @ g)).tolist()                                   # s_i·q at q = -g
+    al = [0.0] * k
+    for i in range(k - 1, -1, -1):
+        al[i] = (Sq[i] - sum(SY[i][j] * al[j] for j in range(i + 1, k))) * ro[i]  # s_i·(q - Σ_j>i α_j y_j)
+    r = -g
+    r -= np.asarray(al) @ Y                                    # q = -g - Σ α_i y_i
+    r *= H_diag                                                # r = H0 q
+    Yr = (Y @ r).tolist()
+    c = [0.0] * k                                              # c_i = α_i - β_i
+    for i in range(k):
+        be = (Yr[i] + sum(SY[j][i] * c[j] for j in range(i))) * ro[i]           # y_i·(r + Σ_j<i c_j s_j)
+        c[i] = al[i] - be
+    np.add(r, np.asarray(c) @ S, out=d)                        # d = r + Σ c_i s_i; returns the α_i
+    return al
+
+
+def _along(closure, w, d):
+    """phi(t) -> (loss, gradient, slope) at w + t·d, the gradient copied (the line search keeps it)."""
+    def phi(t):
+        f, g = closure(w + t * d)
+        g = np.array(g, copy=True)
+        return float(f), g, float(g @ d)
+    return phi
+
+
+def _tolerance(name: str, value, default: float) -> float:
+    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+            and value >= 0):
+        raise ArgumentError(f"{name} must be a finite number >= 0 (default {default:g}; smaller runs longer), "
+                            f"got {value!r}")
+    return float(value)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
