@@ -118,3 +118,19 @@ def test_bad_terms_and_grids_are_refused_with_the_fix(species, iris):
     with pytest.raises(ArgumentError, match="reads 2 columns.*varies one"):
         two.partial_dependence("Petal.Length:Petal.Width")
     assert_unchanged(species, before)
+
+
+def test_two_responses_and_a_binary_classifier(toy):
+    both = NeuralNetwork("y + y2 ~ x + g", data=toy, hidden=2, activation="tanh", seed=1)
+    table = both.partial_dependence("x", grid=[-1.0, 0.0, 1.0])
+    assert list(table.columns) == ["x", "y", "y2"]
+    expected = [both.predict(toy.assign(x=v)).mean(axis=0).to_numpy() for v in (-1.0, 0.0, 1.0)]
+    np.testing.assert_allclose(table[["y", "y2"]].to_numpy(), expected, rtol=1e-12)
+    binary = NeuralNetwork("yes ~ x + g", data=toy, hidden=2, seed=1)
+    table = binary.partial_dependence("g")
+    assert list(table.columns) == ["g", "no", "yes"] and list(table["g"]) == ["a", "b", "c"]
+    expected = [binary.predict_proba(toy.assign(g=v)).mean(axis=0).to_numpy() for v in "abc"]
+    np.testing.assert_allclose(table[["no", "yes"]].to_numpy(), expected, rtol=1e-12)
+    ax = both.plot_partial("x")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y", "y2"]
+    plt.close("all")
