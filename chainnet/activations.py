@@ -1,12 +1,13 @@
-"""Hidden-layer activations: name -> (function, derivative written through the layer's output ``a``).
+"""Hidden-layer activations: name -> (function ``f(z)``, derivative ``df(a)`` written through the output a = f(z)).
 
-Writing the derivative through ``a = f(z)`` lets the backward pass reuse the forward pass's output instead of
-keeping ``z``: sigmoid' = a(1 - a), tanh' = 1 - a², relu' = [a > 0], identity' = 1, softplus' = 1 - e^(-a).
-Adding an activation is one entry in ``ACTIVATIONS``.
+Writing the derivative through the output lets the backward pass reuse the forward pass's ``A`` instead of
+keeping ``Z`` (as scikit-learn's ``_base.py`` does):
 
-The training loop works on arrays it reuses, so each built-in entry also says how to do both in place:
-``f_(z)`` overwrites ``z`` with f(z), and ``mul_df_(g, a)`` overwrites ``g`` with g·f'(a) (the chain rule's
-step through the activation). An entry without them falls back to ``f`` and ``df``.
+    sigmoid' = a(1 - a)    tanh' = 1 - a²    relu' = [a > 0]    identity' = 1    softplus' = σ(z) = 1 - e^(-a)
+
+Each function takes an optional ``out=`` array, as numpy's ufuncs do (``out=z`` works in place), so training
+evaluates the very same formula into arrays it reuses. Adding an activation is one entry in ``ACTIVATIONS``;
+the entries are module-level functions, so the table pickles.
 """
 
 from __future__ import annotations
@@ -19,72 +20,79 @@ import numpy as np
 from .errors import ArgumentError
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(-z)); e^(-z) overflows to inf for z < -709 and σ is then exactly 0, as it should be."""
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^(-z)); e^(-z) overflows to inf for z < -709 (float32: -88) and σ is then exactly 0."""
+    out = np.negative(z, out=out)
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
+        np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
-def sigmoid_(z: np.ndarray) -> np.ndarray:
-    """σ(z) in place, the same numbers as ``sigmoid``: z ← 1 / (1 + e^(-z)). Callers that expect z < -709
-    (float32: < -88) silence the harmless overflow warning with ``np.errstate(over="ignore")``."""
-    np.negative(z, out=z)
-    np.exp(z, out=z)
-    z += 1.0
-    return np.reciprocal(z, out=z)
+def sigmoid_derivative(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ'(z) = a(1 - a)."""
+    out = np.subtract(1.0, a, out=out)
+    out *= a
+    return out
 
 
-def _mul_dsigmoid_(g: np.ndarray, a: np.ndarray) -> np.ndarray:
-    d = 1.0 - a
-    d *= a                      # σ'(z) = a(1 - a)
-    g *= d
-    return g
+def tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """tanh(z)."""
+    return np.tanh(z, out=out)
 
 
-def _mul_dtanh_(g: np.ndarray, a: np.ndarray) -> np.ndarray:
-    d = a * a
-    np.subtract(1.0, d, out=d)  # tanh'(z) = 1 - a²
-    g *= d
-    return g
+def tanh_derivative(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """tanh'(z) = 1 - a²."""
+    out = np.multiply(a, a, out=out)
+    return np.subtract(1.0, out, out=out)
 
 
-def _mul_drelu_(g: np.ndarray, a: np.ndarray) -> np.ndarray:
-    return np.multiply(g, a > 0, out=g)   # relu'(z) = [a > 0]
-
-
-def relu(z: np.ndarray) -> np.ndarray:
+def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """max(0, z)."""
-    return np.maximum(z, 0.0)
+    return np.maximum(z, 0.0, out=out)
 
 
-def softplus(z: np.ndarray) -> np.ndarray:
+def relu_derivative(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """relu'(z) = [a > 0] (0 at z = 0, as torch)."""
+    if out is None:
+        out = np.empty_like(a)
+    return np.greater(a, 0.0, out=out, casting="unsafe")
+
+
+def identity(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """z."""
+    if out is None or out is z:
+        return z
+    np.copyto(out, z)
+    return out
+
+
+def identity_derivative(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """identity'(z) = 1."""
+    if out is None:
+        return np.ones_like(a)
+    out.fill(1.0)
+    return out
+
+
+def softplus(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """log(1 + e^z), computed as logaddexp(0, z) so that it never overflows."""
-    return np.logaddexp(0.0, z)
+    return np.logaddexp(0.0, z, out=out)
+
+
+def softplus_derivative(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """softplus'(z) = σ(z) = 1 - e^(-a), as -expm1(-a) (exact for small a)."""
+    out = np.negative(a, out=out)
+    np.expm1(out, out=out)
+    return np.negative(out, out=out)
 
 
 class Activation(NamedTuple):
-    """An activation ``f`` and its derivative ``df(a)`` written through the output ``a = f(z)``; optionally the
-    in-place forms ``f_(z)`` (z ← f(z)) and ``mul_df_(g, a)`` (g ← g·f'(a)), each returning its first argument."""
+    """An activation ``f(z, out=None)`` and its derivative ``df(a, out=None)`` written through ``a = f(z)``."""
 
     name: str
-    f: Callable[[np.ndarray], np.ndarray]
-    df: Callable[[np.ndarray], np.ndarray]
-    f_: Callable[[np.ndarray], np.ndarray] | None = None
-    mul_df_: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
-
-    def apply_(self, z: np.ndarray) -> np.ndarray:
-        """z ← f(z), in place."""
-        if self.f_ is not None:
-            return self.f_(z)
-        z[...] = self.f(z)
-        return z
-
-    def chain_(self, g: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """g ← g·f'(a), in place: dLoss/dZ of a layer from dLoss/dA and its output a."""
-        if self.mul_df_ is not None:
-            return self.mul_df_(g, a)
-        g *= self.df(a)
-        return g
+    f: Callable[..., np.ndarray]
+    df: Callable[..., np.ndarray]
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -92,21 +100,19 @@ class Activation(NamedTuple):
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a for a in [
-        Activation("sigmoid", sigmoid, lambda a: a * (1.0 - a), sigmoid_, _mul_dsigmoid_),
-        Activation("tanh", np.tanh, lambda a: 1.0 - a * a, lambda z: np.tanh(z, out=z), _mul_dtanh_),
-        Activation("relu", relu, lambda a: (a > 0).astype(a.dtype), lambda z: np.maximum(z, 0.0, out=z),
-                   _mul_drelu_),
-        Activation("identity", lambda z: z, lambda a: np.ones_like(a), lambda z: z, lambda g, a: g),
-        Activation("softplus", softplus, lambda a: -np.expm1(-a),  # σ(z) = 1 - e^(-a)
-                   lambda z: np.logaddexp(0.0, z, out=z)),
+        Activation("sigmoid", sigmoid, sigmoid_derivative),
+        Activation("tanh", tanh, tanh_derivative),
+        Activation("relu", relu, relu_derivative),
+        Activation("identity", identity, identity_derivative),
+        Activation("softplus", softplus, softplus_derivative),
     ]
 }
 
 
-def get_activation(name: str) -> Activation:
+def get_activation(name) -> Activation:
     """Look an activation up by name; an unknown name lists the known ones."""
     if isinstance(name, Activation):
         return name
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ArgumentError(f"unknown activation {name!r}; known activations are {sorted(ACTIVATIONS)}")
     return ACTIVATIONS[name]

@@ -50,30 +50,49 @@ def non_negative(name: str, value) -> float:
     return float(value)
 
 
-def positive(name: str, value) -> float:
+def positive(name: str, value, example: str = "") -> float:
+    """The one positive-finite check (learning rates, eps, schedule factors, steps ...)."""
     if not (_is_real(value) and math.isfinite(value) and value > 0):
-        raise ArgumentError(f"{name} must be a positive finite number, got {value!r}")
+        raise ArgumentError(f"{name} must be a positive finite number{example}, got {value!r}")
     return float(value)
 
 
 def learn_rate(value) -> float:
-    if not (_is_real(value) and math.isfinite(value) and value > 0):
-        raise ArgumentError(f"learn_rate must be a positive finite number such as 0.01, got {value!r}")
+    return positive("learn_rate", value, " such as 0.01")
+
+
+def unit_interval(name: str, value) -> float:
+    """A number in [0, 1): momentum, decay rates of running means."""
+    if not (_is_real(value) and 0.0 <= value < 1.0):
+        raise ArgumentError(f"{name} must be a number in [0, 1), got {value!r}")
     return float(value)
 
 
-def positive_int(name: str, value) -> int:
+def _integer(name: str, value, kind: str) -> int:
+    """Every integer argument: a non-integer is an ArgumentTypeError, whatever its range."""
     if not _is_int(value):
-        raise ArgumentTypeError(f"{name} must be a positive integer, got {value!r}")
+        raise ArgumentTypeError(f"{name} must be {kind}, got {value!r}")
+    return int(value)
+
+
+def positive_int(name: str, value) -> int:
+    value = _integer(name, value, "a positive integer")
     if value < 1:
         raise ArgumentError(f"{name} must be a positive integer, got {value}")
-    return int(value)
+    return value
 
 
 def non_negative_int(name: str, value) -> int:
-    if not _is_int(value) or value < 0:
+    value = _integer(name, value, "an integer >= 0 (0: off)")
+    if value < 0:
         raise ArgumentError(f"{name} must be an integer >= 0 (0: off), got {value!r}")
-    return int(value)
+    return value
+
+
+def boolean(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def dropout(rate, layers: int) -> tuple[float, ...]:

@@ -1,15 +1,24 @@
-"""Output links and their losses, computed from the output layer's linear scores ``Z`` (n, K).
+"""Output links and their losses, from the output layer's linear scores ``Z`` (n, K) and targets ``T`` (n, K).
 
 Each loss is the negative log-likelihood of its canonical link, summed over rows as in R's nnet and the R6
-class (so a learning rate means what it meant there):
+class (so a learning rate means what it meant there), with optional case weights w (n,) (None: all 1):
 
-- ``bernoulli``   (binary, K = 1): output σ(Z) = P(second class);  L = Σ [log(1 + e^Z) - T·Z]
-- ``multinomial`` (K >= 3 classes): output softmax(Z);            L = Σ_i [logΣ_k e^(Z_ik) - Σ_k T_ik Z_ik]
-- ``gaussian``    (regression):     output Z (identity);          L = Σ (Z - T)²
+- ``bernoulli``   (binary, K = 1): output σ(Z) = P(second class);  L = Σ_i w_i [log(1 + e^z_i) - t_i·z_i]
+- ``multinomial`` (K >= 3 classes): output softmax(Z);            L = Σ_i w_i [logΣ_k e^(Z_ik) - z_i,y_i]
+- ``gaussian``    (regression):     output Z (identity);          L = Σ_i w_i Σ_k (Z_ik - T_ik)²
 
-Why the output delta dL/dZ is ``output - T`` (times 2 for the squared error): for a canonical link the
-derivative of the link cancels the derivative of the log-likelihood, e.g. for the sigmoid
-dL/dŷ · dŷ/dZ = (ŷ - t)/(ŷ(1 - ŷ)) · ŷ(1 - ŷ) = ŷ - t; the softmax Jacobian cancels the same way.
+Why the output delta dL/dZ is ``output - T`` (times 2 for the squared error), times w_i: for a canonical link
+the derivative of the link cancels the derivative of the log-likelihood, e.g. for the sigmoid
+dL/dŷ · dŷ/dz = (ŷ - t)/(ŷ(1 - ŷ)) · ŷ(1 - ŷ) = ŷ - t; the softmax's Jacobian cancels the same way.
+
+Exactness. Every loss is summed from per-element terms that are never negative, each in a stable form
+(torch's): max(z, 0) - z·t + log1p(e^(-|z|)) for the bernoulli, log Σ_k e^(Z_ik - m_i) - (z_iy - m_i) with the
+row maximum m_i for the multinomial; so no large sums cancel. The terms are formed and summed in float64 even
+when ``Z`` is float32 (the (n, K) output layer is small next to the hidden layers).
+
+Each function ``name(Z, T=None, sample_weight=None, output=None, delta=None)`` returns ``(output, loss,
+delta)``; without ``T`` only the output (loss and delta None). ``output`` and ``delta`` are optional arrays
+(n, K) to write into, as numpy's ``out=``: training passes the ones it reuses, the public verbs pass none.
 """
 
 from __future__ import annotations
@@ -19,92 +28,91 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import sigmoid
+from .activations import identity, sigmoid
 
 
-def softmax(Z: np.ndarray) -> np.ndarray:
-    """exp(Z - max) / Σ exp(Z - max), row-wise: subtracting the row maximum keeps exp() from overflowing."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+def _float64(A: np.ndarray) -> np.ndarray:
+    return A.astype(np.float64, copy=False)
 
 
-def logsumexp(Z: np.ndarray) -> np.ndarray:
-    """log Σ_k exp(Z_ik) per row (n,), shifted by the row maximum for stability."""
-    m = Z.max(axis=1)
-    return m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
+def _total(terms: np.ndarray, w) -> float:
+    """Σ_i w_i Σ_k terms_ik (float64, pairwise sums)."""
+    return float(terms.sum() if w is None else np.dot(w, terms.reshape(len(terms), -1).sum(axis=1)))
 
 
-# ---------------------------------------------------------------------------------------------- classes x rows
-# The forward pass keeps the output scores as ZT (K, n), one row per output unit (see ``propagation``), so the
-# functions below take transposes: the sums over classes then run down short columns of one array. Each returns
-# (output^T, summed loss, delta^T = dL/dZ^T); loss and delta are None when no targets TT (K, n) are given.
-
-def multinomial_T(ZT: np.ndarray, TT: np.ndarray | None = None):
-    """softmax, L = Σ_i [logsumexp(Z_i) - Σ_k T_ik Z_ik] and δ = P - T, sharing the shift and the sums."""
-    m = ZT.max(axis=0)                  # each row's largest score: e^(Z - m) <= 1 cannot overflow
-    PT = ZT - m
-    np.exp(PT, out=PT)
-    s = PT.sum(axis=0)
-    PT /= s                             # P = e^(Z - m) / Σ_k e^(Z - m)
-    if TT is None:
-        return PT, None, None
-    np.log(s, out=s)
-    s += m                              # logsumexp(Z_i) = m_i + log Σ_k e^(Z_ik - m_i)
-    return PT, float(s.sum() - np.vdot(TT, ZT)), PT - TT
+def _weigh(delta: np.ndarray, w) -> np.ndarray:
+    """δ_i ← w_i δ_i, in place (no weights: δ as it is)."""
+    if w is not None:
+        delta *= np.asarray(w, dtype=delta.dtype)[:, None]
+    return delta
 
 
-def bernoulli_T(ZT: np.ndarray, TT: np.ndarray | None = None):
-    """σ(Z), L = Σ [log(1 + e^Z) - T·Z] (log(1 + e^Z) = logaddexp(0, Z) never overflows) and δ = σ(Z) - T."""
-    PT = sigmoid(ZT)
-    if TT is None:
-        return PT, None, None
-    return PT, float(np.logaddexp(0.0, ZT).sum() - np.vdot(TT, ZT)), PT - TT
+def bernoulli(Z, T=None, sample_weight=None, output=None, delta=None):
+    """σ(Z); L = Σ w [max(z, 0) - z·t + log1p(e^(-|z|))] (= log(1 + e^z) - t·z, never negative for t in {0, 1});
+    δ = w (σ(Z) - T)."""
+    output = sigmoid(Z, out=output)
+    if T is None:
+        return output, None, None
+    z = _float64(Z)
+    terms = np.maximum(z, 0.0) - z * T + np.log1p(np.exp(-np.abs(z)))
+    return output, _total(terms, sample_weight), _weigh(np.subtract(output, T, out=delta), sample_weight)
 
 
-def gaussian_T(ZT: np.ndarray, TT: np.ndarray | None = None):
-    """Identity output, L = Σ (Z - T)² and δ = 2(Z - T)."""
-    if TT is None:
-        return ZT, None, None
-    RT = ZT - TT
-    loss = float(np.vdot(RT, RT))
-    RT *= 2.0
-    return ZT, loss, RT
+def multinomial(Z, T=None, sample_weight=None, output=None, delta=None):
+    """softmax(Z); L = Σ_i w_i [log Σ_k e^S_ik - S_iy] with S = Z - rowmax(Z) <= 0 (both terms >= 0);
+    δ = w (softmax(Z) - T). ``T`` is one-hot."""
+    z = _float64(Z)
+    S = z - z.max(axis=1, keepdims=True)           # S <= 0: e^S <= 1 cannot overflow
+    E = np.exp(S)
+    s = E.sum(axis=1, keepdims=True)               # s >= 1 (the maximum contributes e^0 = 1)
+    output = np.divide(E, s, out=np.empty_like(Z) if output is None else output, casting="same_kind")
+    if T is None:
+        return output, None, None
+    log_s = np.log(s)
+    w = sample_weight
+    if w is None:
+        loss = float(log_s.sum() - np.vdot(T, S))  # Σ log s >= 0 and -Σ T·S >= 0: a sum, nothing cancels
+    else:
+        loss = float(np.dot(w, log_s[:, 0]) - np.dot(w, np.einsum("ik,ik->i", T, S)))
+    return output, loss, _weigh(np.subtract(output, T, out=delta), w)
+
+
+def gaussian(Z, T=None, sample_weight=None, output=None, delta=None):
+    """Identity output; L = Σ_i w_i Σ_k (Z_ik - T_ik)²; δ = 2 w (Z - T)."""
+    output = identity(Z, out=output)
+    if T is None:
+        return output, None, None
+    R = np.subtract(Z, T, out=delta)
+    r = _float64(R)
+    loss = _total(r * r, sample_weight)
+    R *= 2.0
+    return output, loss, _weigh(R, sample_weight)
 
 
 class Loss(NamedTuple):
-    """An output ``link`` (scores -> output), its summed ``loss(Z, T)``, ``delta(output, T)`` = dL/dZ, all on
-    (n, K) arrays, and ``evaluate(ZT, TT)`` -> (output^T, loss, delta^T): the three at once on transposes."""
+    """An output link with its summed loss and delta: ``evaluate(Z, T, sample_weight, output, delta)`` ->
+    (output, loss, delta) as the module's functions; ``link``, ``loss`` and ``delta`` are its three parts."""
 
     name: str
-    link: Callable[[np.ndarray], np.ndarray]
-    loss: Callable[[np.ndarray, np.ndarray], float]
-    delta: Callable[[np.ndarray, np.ndarray], np.ndarray]
     evaluate: Callable
+
+    def link(self, Z: np.ndarray) -> np.ndarray:
+        """The output (n, K) from the scores Z."""
+        return self.evaluate(Z)[0]
+
+    def loss(self, Z: np.ndarray, T: np.ndarray, sample_weight=None) -> float:
+        """The summed loss at scores Z against targets T."""
+        return self.evaluate(Z, T, sample_weight)[1]
+
+    def delta(self, Z: np.ndarray, T: np.ndarray, sample_weight=None) -> np.ndarray:
+        """dL/dZ (n, K)."""
+        return self.evaluate(Z, T, sample_weight)[2]
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
 
 
-def bernoulli_nll(Z: np.ndarray, T: np.ndarray) -> float:
-    """Σ [log(1 + e^Z) - T·Z], with log(1 + e^Z) = logaddexp(0, Z) so that it never overflows."""
-    return bernoulli_T(Z.T, T.T)[1]
-
-
-def multinomial_nll(Z: np.ndarray, T: np.ndarray) -> float:
-    """Σ_i [logsumexp(Z_i) - Σ_k T_ik Z_ik]: the summed negative log of the true class's probability."""
-    return multinomial_T(Z.T, T.T)[1]
-
-
-def squared_error(Z: np.ndarray, T: np.ndarray) -> float:
-    """Σ (Z - T)²."""
-    return gaussian_T(Z.T, T.T)[1]
-
-
-LOSSES: dict[str, Loss] = {
-    "bernoulli": Loss("bernoulli", sigmoid, bernoulli_nll, lambda out, T: out - T, bernoulli_T),
-    "multinomial": Loss("multinomial", softmax, multinomial_nll, lambda out, T: out - T, multinomial_T),
-    "gaussian": Loss("gaussian", lambda Z: Z, squared_error, lambda out, T: 2.0 * (out - T), gaussian_T),
-}
+LOSSES: dict[str, Loss] = {f.__name__: Loss(f.__name__, f) for f in (bernoulli, multinomial, gaussian)}
 
 
 def loss_for(task: str, n_classes: int | None) -> Loss:

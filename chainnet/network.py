@@ -19,21 +19,24 @@ from . import (
     dependence,
     diagnose,
     explain,
+    fields,
     frames,
     gradcheck,
     html,
     importance,
     metrics,
+    objective,
     plotting,
     report,
+    scoring,
     training,
 )
 from .activations import get_activation
 from .design import Design
-from .errors import ArgumentError, DataError, TaskError
-from .initializers import INITIALIZERS, resolve_init
+from .errors import ArgumentError, DataError, DivergedError, TaskError
+from .initializers import resolve_init
 from .losses import loss_for
-from .propagation import backward, forward
+from .propagation import forward
 
 _W_NAME = re.compile(r"W([1-9][0-9]*)")
 
@@ -100,11 +103,11 @@ class NeuralNetwork:
 
     @X.setter
     def X(self, value):
-        X = np.ascontiguousarray(value, dtype=self.dtype)
-        if X.ndim != 2 or X.shape[1] != self.weights[0].shape[0] or not np.isfinite(X).all():
-            raise DataError(f"X must be a finite 2-D array with {self.weights[0].shape[0]} columns "
-                            f"({list(self.design.columns)}), got shape {X.shape}")
-        self._X, self._cache = X, None
+        D = len(self.design.columns)
+        X = fields.checked_array("X", value, (len(self._T), D), self.dtype,
+                                 f"{len(self._T)} rows (one per response value) and {D} columns "
+                                 f"{list(self.design.columns)}; use set_data(df) for other rows")
+        self._X, self._cache, self._split, self._buffers = X, None, None, {}
 
     @property
     def Y(self):
@@ -113,8 +116,21 @@ class NeuralNetwork:
 
     @Y.setter
     def Y(self, value):
-        self._T, self._Y = training.targets(value, self.design, self.dtype)
-        self._cache = None
+        self._T, self._Y = fields.checked_response(value, self.design, self.dtype, len(self._X))
+        self._cache, self._split = None, None
+
+    @property
+    def weights(self) -> list:
+        """The weight matrices ``[W1, W2, ...]``: live views into the flat parameter vector ``params``."""
+        return list(self._weights)
+
+    @weights.setter
+    def weights(self, value):
+        arrays = fields.checked_weights(value, self._shapes(), self.dtype)
+        if self.__dict__.get("params") is None:
+            self._allocate()
+        for W, A in zip(self._weights, arrays):
+            np.copyto(W, A)
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -125,41 +141,48 @@ class NeuralNetwork:
     @property
     def history(self) -> pd.DataFrame:
         """One row per training iteration across chained ``train()`` calls."""
-        return training.history_frame(self._history, self.task)
+        return scoring.history_frame(self._history, self.task)
 
     def __getattr__(self, name):
-        if _W_NAME.fullmatch(name) and "weights" in self.__dict__:
+        if _W_NAME.fullmatch(name) and "_weights" in self.__dict__:
             i = int(name[1:]) - 1
-            return self.weights[i] if i < len(self.weights) else None
+            if i < len(self._weights):
+                return self._weights[i]
+            raise AttributeError(f"this network has no {name}: its weights are W1..W{len(self._weights)}")
         raise AttributeError(f"'NeuralNetwork' object has no attribute {name!r}")
 
     def __setattr__(self, name, value):
         if name[0] == "W" and _W_NAME.fullmatch(name):
             i = int(name[1:]) - 1
-            if i >= len(self.weights) or np.shape(value) != self.weights[i].shape:
-                raise ArgumentError(f"{name} must keep its shape {getattr(self.weights[i], 'shape', None)}"
-                                    if i < len(self.weights) else f"this network has no {name}")
-            self.weights[i] = np.ascontiguousarray(value, dtype=self.dtype)
+            if i >= len(self._weights):
+                raise ArgumentError(f"this network has no {name}: its weights are W1..W{len(self._weights)}")
+            np.copyto(self._weights[i], fields.checked_array(name, value, self._weights[i].shape, self.dtype,
+                                                             f"shape {self._weights[i].shape}"))
             return
         super().__setattr__(name, value)
 
     # ------------------------------------------------------------------------------------------ verbs (chain)
     def feedforward(self) -> NeuralNetwork:
         """Forward pass over ``X`` at the current weights; stores ``output`` (n, K). Returns self."""
-        self._cache = forward(self.X, self.weights, self._act, self._loss)
-        self._cache_weights = [W.copy() for W in self.weights]
-        self.output = self._cache.output
+        cache = forward(self.X, self._weights, self._act)
+        self._cache, self._cache_weights = cache, self.params.copy()
+        self.output = self._loss.link(cache.Z)
         return self
 
     def backpropagate(self, lr=0.01) -> NeuralNetwork:
         """One gradient-descent step ``W ← W - lr·g``, g = ``gradients()``. Returns self.
 
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
-        Deterministic: dropout applies only inside ``train()``.
+        Deterministic: dropout applies only inside ``train()``. A step to non-finite weights raises
+        ``DivergedError`` and changes nothing.
         """
         lr = checks.learn_rate(lr)
-        for W, g in zip(self.weights, self.gradients()):
-            W -= lr * g
+        with np.errstate(over="ignore", invalid="ignore"):
+            w = self.params - lr * self._flat_gradient()
+        if not np.isfinite(w).all():
+            raise DivergedError(f"backpropagate({lr:g}) would make the weights infinite or NaN; they are left "
+                                f"as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
+        np.copyto(self.params, w)
         return self
 
     def train(self, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, *, optimizer=None,
@@ -170,18 +193,21 @@ class NeuralNetwork:
         Stops early when the iteration's loss falls below ``tolerance``; every ``trace`` iterations prints
         ``Iteration i  Loss L  Accuracy A`` (regression: RMSE) on stderr. ``optimizer``: ``"gd"`` (default,
         the R6 loop), ``"momentum"``, ``"nesterov"``, ``"rmsprop"``, ``"adam"`` or an object from
-        ``chainnet.optim``. ``batch_size``: rows per update (``None``: all). ``validation``: a fraction of the
-        rows (stratified) or a DataFrame; with ``patience=k`` stops after k iterations without a better
-        validation loss, and the best weights are restored. ``schedule``: ``"step"``, ``"exponential"``,
-        ``"cosine"``, a schedule object or a callable ``iteration -> factor`` on ``learn_rate``.
-        The loss is summed over rows: with ``"gd"``/``"momentum"``/``"nesterov"`` take ``learn_rate`` ≈ 0.1 /
-        batch_size; Adam and RMSprop take 1e-3 to 1e-2 at any batch size (see ``chainnet.training``).
-        Ctrl-C keeps the model as after the last finished iteration. ``progress=True``: a tqdm bar on stderr.
-        Calling ``train`` again continues where it stopped. Returns self.
+        ``chainnet.optim`` (a specification: the network keeps its own state). ``batch_size``: rows per
+        update (``None``: all). ``validation``: a fraction of the rows (stratified, drawn once and kept) or a
+        DataFrame; the weights of the best validation loss are restored at the end (iteration, history and
+        optimizer state with them), and ``patience=k`` stops after k iterations without a better one.
+        ``schedule``: ``"step"``, ``"exponential"``, ``"cosine"``, a schedule object or a callable
+        ``iteration -> factor`` on ``learn_rate``. The loss is summed over rows: with ``"gd"``/``"momentum"``/
+        ``"nesterov"`` take ``learn_rate`` ≈ 0.1 / batch_size; Adam and RMSprop take 1e-3 to 1e-2 at any batch
+        size (see ``chainnet.training``). A call that raises leaves the model exactly as it was; Ctrl-C keeps
+        it as after the last finished iteration; a divergence keeps the last iteration with a finite loss no
+        worse than the start. ``progress=True``: a tqdm bar on stderr. Calling ``train`` again continues where
+        it stopped. Returns self.
         """
-        plan = training.plan(self, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle,
-                             validation, patience, schedule, progress)
-        training.run(self, plan)
+        s = training.settings(self, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle,
+                              validation, patience, schedule, progress)
+        training.train(self, s)
         return self
 
     # ------------------------------------------------------------------------------------------ queries
@@ -191,26 +217,25 @@ class NeuralNetwork:
         the penalty, over its complete rows."""
         if newdata is not None:
             X, T = self._scored(newdata)
-            return self._loss.loss(forward(X, self.weights, self._act, self._loss).Z, T)
-        return self._objective(self._current_cache(), self._T)
+            return self._loss.loss(forward(X, self._weights, self._act).Z, T)
+        return self._evaluate(self.X, self._T)[0]
 
     def gradients(self) -> list:
         """d compute_loss() / dW for every weight matrix, at the current weights (list shaped like ``weights``)."""
-        return self._gradients(self._current_cache(), self._T)
+        return [g.copy() for g in self._views(self._flat_gradient())]
 
     def check_gradients(self, h=None) -> float:
         """Max relative error of ``gradients()`` against central finite differences of ``compute_loss()``:
         ``max|g - ĝ| / max(|g|, |ĝ|)`` over every weight (see ``chainnet.gradcheck``); about 1e-8 or less when
         backpropagation is right. Costs two forward passes per weight. Both sides are deterministic (dropout
-        is off outside ``train()``); the weights are restored exactly. ``h``: the step (default ε^(1/3))."""
+        is off outside ``train()``); nothing is changed. ``h``: the step (default ε^(1/3))."""
         h = gradcheck.STEPS[np.dtype(self.dtype)] if h is None else checks.positive("h", h)
-        saved = [W.copy() for W in self.weights]
+        saved = self.params.copy()
         try:
             return gradcheck.relative_error(self.gradients(),
-                                            gradcheck.finite_differences(self.compute_loss, self.weights, h))
+                                            gradcheck.finite_differences(self.compute_loss, self._weights, h))
         finally:
-            for W, S in zip(self.weights, saved):
-                np.copyto(W, S)
+            np.copyto(self.params, saved)
 
     def predict(self, newdata=None):
         """Labels (classification) or values (regression) as a Series indexed like ``newdata``.
@@ -222,7 +247,7 @@ class NeuralNetwork:
         if self.task == "regression":
             frame = pd.DataFrame(out, index=index, columns=list(self.design.targets))
             return frame.iloc[:, 0] if out.shape[1] == 1 else frame
-        codes = training.class_codes(out)
+        codes = scoring.class_codes(out)
         labels = pd.Categorical.from_codes(np.where(np.isnan(out[:, 0]), -1, codes), categories=self.classes)
         return pd.Series(labels, index=index, name=self.design.response)
 
@@ -238,7 +263,7 @@ class NeuralNetwork:
         """Share of rows classified correctly: training rows, or ``newdata`` holding the response."""
         self._require("classification", "accuracy", "rmse() or r2()")
         if newdata is None:
-            return float(np.mean(training.class_codes(self._predict_X(self.X)) == self._Y.codes))
+            return float(np.mean(scoring.class_codes(self._predict_X(self.X)) == self._Y.codes))
         newdata = frames.to_pandas(newdata, "newdata")
         truth = self.design.response_values(newdata)
         pred = self.predict(newdata)
@@ -315,54 +340,15 @@ class NeuralNetwork:
             X = (X - self.center) / self.scale
         return np.ascontiguousarray(X, dtype=self.dtype)
 
-    def _initial_weights(self) -> list:
-        sizes, init = [len(self.design.columns), *self.hidden, self._T.shape[1]], INITIALIZERS[self.init]
-        weights = []
-        for l in range(len(sizes) - 1):
-            rows = sizes[l] + (l > 0)  # later layers carry a bias row 0
-            weights.append(init(self.rng, (rows, sizes[l + 1]), self._bias_row(l)).astype(self.dtype))
-        if self.task == "regression" and self.init != "r6" and self._bias_row(len(sizes) - 2) is not None:
-            weights[-1][self._bias_row(len(sizes) - 2)] = self._T.mean(axis=0)  # start at the mean response
-        return weights
-
-    def _bias_row(self, layer: int):
-        return self.design.intercept if layer == 0 else 0
-
-    def _current_cache(self):
-        """The stored forward pass if it was made at the current weights and X, else a fresh one."""
-        c, saved = self._cache, self._cache_weights
-        if (c is None or c.X is not self._X or saved is None or len(saved) != len(self.weights)
-                or not all(np.array_equal(a, b) for a, b in zip(saved, self.weights))):
-            self.feedforward()
-        return self._cache
-
-    def _penalty(self) -> float:
-        if not self.decay:
-            return 0.0
-        total = sum(float(np.vdot(W, W)) for W in self.weights)
-        total -= sum(float(np.vdot(W[r], W[r])) for l, W in enumerate(self.weights)
-                     if (r := self._bias_row(l)) is not None)
-        return self.decay * total
-
-    def _objective(self, cache, T, share: float = 1.0) -> float:
-        """Loss of a forward pass plus ``share`` of the decay penalty (a batch carries its share of it); a pass
-        made with these targets already holds its loss."""
-        loss = cache.loss if cache.T is T else self._loss.loss(cache.Z, T)
-        return loss + share * self._penalty()
-
-    def _gradients(self, cache, T, share: float = 1.0, work=None) -> list:
-        """d objective / dW; with a ``propagation.Workspace`` the gradients are its arrays."""
-        delta = cache.delta if cache.T is T else self._loss.delta(cache.output, T)
-        grads = backward(cache, delta, self.weights, self._act, work)
-        if self.decay:
-            for l, (g, W) in enumerate(zip(grads, self.weights)):
-                g += (2.0 * self.decay * share) * W                  # d(decay·Σw²)/dW = 2·decay·W
-                if (r := self._bias_row(l)) is not None:
-                    g[r] -= (2.0 * self.decay * share) * W[r]        # bias rows are not penalised
-        return grads
+    # the flat parameters and the objective over them: chainnet.objective, with the network as first argument
+    _shapes, _allocate, _views = objective.layer_shapes, objective.allocate, objective.views
+    _buffers_for, _initial_weights, _bias_row = objective.buffers_for, objective.initial_weights, objective.bias_row
+    _penalty, _penalty_gradient, _evaluate = objective.penalty, objective.penalty_gradient, objective.evaluate
+    _flat_gradient, _objective_at = objective.flat_gradient, objective.objective_at
+    _validation_scores = objective.validation_scores
 
     def _predict_X(self, X: np.ndarray) -> np.ndarray:
-        return forward(X, self.weights, self._act, self._loss).output
+        return self._loss.link(forward(X, self._weights, self._act).Z)
 
     def _design_matrix(self, newdata):
         X, complete = self.design.matrix(newdata)
@@ -388,7 +374,7 @@ class NeuralNetwork:
         keep = has_truth[complete]
         if not keep.any():
             raise _nothing_to_score(self.design)
-        T, _ = training.targets(truth[complete & has_truth], self.design, self.dtype)
+        T, _ = scoring.targets(truth[complete & has_truth], self.design, self.dtype)
         return X[keep], T
 
     def _residuals(self, newdata, with_truth=False):

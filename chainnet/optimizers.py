@@ -1,11 +1,20 @@
 """Update rules: gd, momentum, nesterov, rmsprop, adam, each as torch.optim writes it, with torch's defaults.
 
-An optimizer object holds its hyperparameters and its state, named arrays aligned with the weights (one per
-weight matrix), and updates the weights in place with ``step(weights, grads, lr)``. The network keeps the
-object, so the state carries over chained ``train()`` calls.
+The protocol (what a network asks of an optimizer; the solvers' lbfgs, bfgs and rprop follow it too):
 
-Each ``update`` works in place through ``out=`` and one scratch array per weight matrix (``tmp``, not state):
-no array is allocated per step, which matters for large layers; the comment on each line gives the equation.
+- An optimizer object is a **specification**: its name and hyperparameters, nothing that changes while it
+  trains. One object may be passed to many networks; each network keeps its own state.
+- ``init_state(n, dtype) -> dict[str, np.ndarray]``: fresh state for ``n`` parameters, named numpy arrays
+  only (0-d arrays for scalars, a leading "pairs" axis for histories), so the network can checkpoint, restore
+  and save any optimizer's state generically. Every built-in state holds ``"t"`` (0-d int64): steps taken.
+- ``step(state, w, g, lr, loss, closure) -> None``: update the flat parameter vector ``w`` (1-D, float64 or
+  float32, the network's live buffer) in place, from ``g`` = dLoss/dw at ``w`` (do not modify ``g``) and the
+  ``loss`` there, updating ``state`` in place. ``closure(w_new) -> (loss, g_new)`` evaluates the full-batch
+  objective (decay included) at another point, for line searches; it is None in minibatch training.
+- ``full_batch_only`` (class attribute, default False): True refuses ``batch_size`` and dropout (lbfgs ...).
+- ``hyperparameters() -> dict`` (the constructor's keyword arguments) and a one-line ``__repr__``.
+
+A step that raises leaves nothing half-done in the network: ``train()`` restores the weights and the state.
 """
 
 from __future__ import annotations
@@ -14,44 +23,37 @@ import math
 
 import numpy as np
 
+from . import checks
 from .errors import ArgumentError
 
 
 class Optimizer:
-    """Base class: ``state`` maps a name (``"m"``, ``"v"`` ...) to a list of arrays shaped like the weights."""
+    """Base class of the built-in rules: state = ``"t"`` plus one zero vector per name in ``slots``; ``step``
+    counts the step and calls ``update(state, w, g, lr)``."""
 
     name = "optimizer"
     slots: tuple[str, ...] = ()
+    full_batch_only = False
 
-    def __init__(self):
-        self.state: dict[str, list] = {}
-        self.t = 0  # steps taken
-        self._tmp: list = []  # scratch arrays shaped like the weights
+    def init_state(self, n: int, dtype) -> dict:
+        return {"t": np.zeros((), np.int64), **{s: np.zeros(n, dtype) for s in self.slots}}
 
-    def init(self, weights: list) -> None:
-        """Zero state for these weights (kept when it already matches their shapes)."""
-        shapes = [W.shape for W in weights]
-        if not all(len(self.state.get(s, [])) == len(weights) and
-                   [a.shape for a in self.state[s]] == shapes for s in self.slots):
-            self.state = {s: [np.zeros_like(W) for W in weights] for s in self.slots}
-            self.t = 0
-        self._tmp = [np.empty(W.shape, W.dtype) for W in weights]
+    def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float | None = None,
+             closure=None) -> None:
+        state["t"] += 1
+        self.update(state, w, g, float(lr))  # a numpy float64 lr would turn float32 updates into float64 ones
 
-    def step(self, weights: list, grads: list, lr: float) -> None:
-        self.t += 1
-        lr = float(lr)  # a numpy float64 scalar would turn float32 updates into float64 ones
-        if len(self._tmp) != len(weights):
-            self._tmp = [np.empty(W.shape, W.dtype) for W in weights]
-        for W, g, tmp, *state in zip(weights, grads, self._tmp, *(self.state[s] for s in self.slots)):
-            self.update(W, g, lr, *state, tmp)
-
-    def update(self, W, g, lr, *state_and_tmp) -> None:
-        """One matrix: ``update(W, g, lr, *state, tmp)`` changes ``W`` and its ``state`` arrays (one per slot) in
-        place; ``tmp`` is scratch space shaped like ``W``."""
+    def update(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float) -> None:
         raise NotImplementedError
 
     def hyperparameters(self) -> dict:
         return {}
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.hyperparameters() == other.hyperparameters()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(map(repr, self.hyperparameters().items())))))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
@@ -59,126 +61,108 @@ class Optimizer:
 
 
 class GD(Optimizer):
-    """Plain gradient descent, the R6 loop: W ← W - lr·g."""
+    """Plain gradient descent, the R6 loop: w ← w - lr·g."""
 
     name = "gd"
 
-    def update(self, W, g, lr, tmp):
-        np.multiply(g, lr, out=tmp)
-        W -= tmp                    # W ← W - lr·g
+    def update(self, state, w, g, lr):
+        w -= lr * g                                   # w ← w - lr·g
 
 
 class Momentum(Optimizer):
-    """Heavy-ball momentum (torch ``SGD(momentum=0.9)``): b ← μb + g;  W ← W - lr·b."""
+    """Heavy-ball momentum (torch ``SGD(momentum=0.9)``): b ← μb + g;  w ← w - lr·b."""
 
     name, slots = "momentum", ("b",)
 
     def __init__(self, momentum: float = 0.9):
-        super().__init__()
-        self.momentum = _check_unit("momentum", momentum)
+        self.momentum = checks.unit_interval("momentum", momentum)
 
     def hyperparameters(self):
         return {"momentum": self.momentum}
 
-    def update(self, W, g, lr, b, tmp):
+    def update(self, state, w, g, lr):
+        b = state["b"]
         b *= self.momentum
-        b += g                      # velocity: b = μ·b + g (b = g on the first step, as torch)
-        np.multiply(b, lr, out=tmp)
-        W -= tmp                    # W ← W - lr·b
+        b += g                                        # velocity: b = μ·b + g (b = g on the first step, as torch)
+        w -= lr * b                                   # w ← w - lr·b
 
 
 class Nesterov(Momentum):
-    """Nesterov momentum (torch ``SGD(momentum=0.9, nesterov=True)``): b ← μb + g;  W ← W - lr·(g + μb)."""
+    """Nesterov momentum (torch ``SGD(momentum=0.9, nesterov=True)``): b ← μb + g;  w ← w - lr·(g + μb)."""
 
     name = "nesterov"
 
-    def update(self, W, g, lr, b, tmp):
+    def update(self, state, w, g, lr):
+        b = state["b"]
         b *= self.momentum
-        b += g                      # velocity
-        np.multiply(b, self.momentum, out=tmp)
-        tmp += g
-        tmp *= lr
-        W -= tmp                    # look-ahead step: W ← W - lr·(g + μ·b)
+        b += g                                        # velocity
+        step = b * self.momentum
+        step += g
+        step *= lr
+        w -= step                                     # look-ahead step: w ← w - lr·(g + μ·b)
 
 
 class RMSprop(Optimizer):
-    """RMSprop (Tieleman & Hinton 2012; torch defaults): v ← αv + (1-α)g²;  W ← W - lr·g / (√v + ε)."""
+    """RMSprop (Tieleman & Hinton 2012; torch defaults): v ← αv + (1-α)g²;  w ← w - lr·g / (√v + ε)."""
 
     name, slots = "rmsprop", ("v",)
 
     def __init__(self, alpha: float = 0.99, eps: float = 1e-8):
-        super().__init__()
-        self.alpha, self.eps = _check_unit("alpha", alpha), _check_positive("eps", eps)
+        self.alpha, self.eps = checks.unit_interval("alpha", alpha), checks.positive("eps", eps)
 
     def hyperparameters(self):
         return {"alpha": self.alpha, "eps": self.eps}
 
-    def update(self, W, g, lr, v, tmp):
+    def update(self, state, w, g, lr):
+        v = state["v"]
         v *= self.alpha
-        np.multiply(g, 1.0 - self.alpha, out=tmp)
-        tmp *= g
-        v += tmp                                 # running mean of squared gradients: v ← α·v + (1-α)·g²
-        np.sqrt(v, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= lr
-        W -= tmp                                 # W ← W - lr·g / (√v + ε)
+        v += (1.0 - self.alpha) * g * g               # running mean of squared gradients: v ← α·v + (1-α)·g²
+        denominator = np.sqrt(v)
+        denominator += self.eps
+        step = g / denominator
+        step *= lr
+        w -= step                                     # w ← w - lr·g / (√v + ε)
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015; torch defaults).
 
-    m ← β1·m + (1-β1)·g;  v ← β2·v + (1-β2)·g²;  m̂ = m/(1-β1^t);  v̂ = v/(1-β2^t);  W ← W - lr·m̂/(√v̂ + ε)
+    m ← β1·m + (1-β1)·g;  v ← β2·v + (1-β2)·g²;  m̂ = m/(1-β1^t);  v̂ = v/(1-β2^t);  w ← w - lr·m̂/(√v̂ + ε)
     """
 
     name, slots = "adam", ("m", "v")
 
     def __init__(self, betas: tuple = (0.9, 0.999), eps: float = 1e-8):
-        super().__init__()
-        self.betas = (_check_unit("betas[0]", betas[0]), _check_unit("betas[1]", betas[1]))
-        self.eps = _check_positive("eps", eps)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ArgumentError(f"betas must be a pair (β1, β2) such as (0.9, 0.999), got {betas!r}")
+        self.betas = (checks.unit_interval("betas[0]", betas[0]), checks.unit_interval("betas[1]", betas[1]))
+        self.eps = checks.positive("eps", eps)
 
     def hyperparameters(self):
         return {"betas": self.betas, "eps": self.eps}
 
-    def update(self, W, g, lr, m, v, tmp):
-        b1, b2 = self.betas
-        np.subtract(g, m, out=tmp)
-        tmp *= 1.0 - b1
-        m += tmp                                     # first moment: m ← m + (1-β1)(g - m) = β1·m + (1-β1)·g
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - b2
+    def update(self, state, w, g, lr):
+        (b1, b2), m, v, t = self.betas, state["m"], state["v"], int(state["t"])
+        m += (1.0 - b1) * (g - m)                     # first moment: m ← m + (1-β1)(g - m) = β1·m + (1-β1)·g
         v *= b2
-        v += tmp                                     # second moment: v ← β2·v + (1-β2)·g²
+        v += (1.0 - b2) * (g * g)                     # second moment: v ← β2·v + (1-β2)·g²
         # With the bias corrections c1 = 1-β1^t, c2 = 1-β2^t:  lr·m̂/(√v̂ + ε) = (lr·√c2/c1)·m / (√v + ε·√c2)
-        root_c2 = math.sqrt(1.0 - b2 ** self.t)
-        np.sqrt(v, out=tmp)
-        tmp += self.eps * root_c2
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr * root_c2 / (1.0 - b1 ** self.t)
-        W -= tmp                                     # W ← W - lr·m̂/(√v̂ + ε)
+        root_c2 = math.sqrt(1.0 - b2 ** t)
+        denominator = np.sqrt(v)
+        denominator += self.eps * root_c2
+        step = m / denominator
+        step *= lr * root_c2 / (1.0 - b1 ** t)
+        w -= step                                     # w ← w - lr·m̂/(√v̂ + ε)
 
 
 OPTIMIZERS = {cls.name: cls for cls in (GD, Momentum, Nesterov, RMSprop, Adam)}
 
 
-def get_optimizer(spec) -> Optimizer:
-    """An optimizer object from a name (fresh state) or the object itself."""
-    if isinstance(spec, Optimizer):
-        return spec
+def get_optimizer(spec):
+    """An optimizer specification from a name (torch's defaults) or an object that follows the protocol."""
     if isinstance(spec, str) and spec in OPTIMIZERS:
         return OPTIMIZERS[spec]()
+    if not isinstance(spec, str) and all(callable(getattr(spec, m, None)) for m in ("init_state", "step")):
+        return spec
     raise ArgumentError(f"unknown optimizer {spec!r}; known optimizers are {sorted(OPTIMIZERS)} "
                         "or an object from chainnet.optim (e.g. chainnet.optim.Adam(betas=(0.9, 0.99)))")
-
-
-def _check_unit(name, value):
-    if not (isinstance(value, (int, float)) and 0.0 <= value < 1.0):
-        raise ArgumentError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_positive(name, value):
-    if not (isinstance(value, (int, float)) and value > 0 and np.isfinite(value)):
-        raise ArgumentError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)

@@ -67,7 +67,8 @@ def _meta(net, include_data: bool) -> dict:
                   "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration)},
         "design": design_facts(net.design),
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
-                                               "t": int(opt.t), "slots": list(opt.state)},
+                                               "t": int(net.optimizer_state["t"]),
+                                               "slots": [k for k in net.optimizer_state if k != "t"]},
         "rng": net.rng.bit_generator.state,
         "history": _history_columns(net._history),
         "data": _data_meta(net) if include_data else None,
@@ -92,8 +93,9 @@ def _arrays(net, include_data: bool) -> dict:
     if net.center is not None:
         arrays["center"], arrays["scale"] = np.asarray(net.center), np.asarray(net.scale)
     if net.optimizer is not None:
-        for slot, state in net.optimizer.state.items():
-            arrays.update({f"opt.{slot}.{l + 1}": a for l, a in enumerate(state)})
+        for slot, state in net.optimizer_state.items():
+            if slot != "t":
+                arrays.update({f"opt.{slot}.{l + 1}": a for l, a in enumerate(net._views(state))})
     if net._history:
         columns = _history_columns(net._history)
         arrays["history"] = np.array([[row.get(c, np.nan) for c in columns] for row in net._history], dtype=float)
@@ -241,7 +243,7 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net.weights = _weights(arrays, net)
     net.output = _output(arrays, data, net)
     net._cache, net._cache_weights = None, None
-    net.optimizer = _optimizer(meta["optimizer"], arrays, net.weights)
+    net.optimizer, net.optimizer_state = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
     net._history = _history(meta["history"], arrays)
     return net
@@ -327,7 +329,7 @@ def _output(arrays, data, net):
 
 def _optimizer(spec, arrays, weights):
     if spec is None:
-        return None
+        return None, None
     opt = OPTIMIZERS[spec["name"]](**jsoncodec.decode(spec["hyperparameters"]))
     t = spec["t"]
     if not isinstance(t, int) or isinstance(t, bool) or t < 0:
@@ -335,10 +337,9 @@ def _optimizer(spec, arrays, weights):
     slots = spec["slots"]
     if list(slots) != list(opt.slots):
         raise ModelFileError(f"optimizer {opt.name!r} keeps state {list(opt.slots)}, the file has {slots}")
-    opt.state = {s: [np.ascontiguousarray(_array(arrays, f"opt.{s}.{l + 1}", W.shape, W.dtype))
-                     for l, W in enumerate(weights)] for s in slots}
-    opt.t = t
-    return opt
+    state = {s: np.concatenate([_array(arrays, f"opt.{s}.{l + 1}", W.shape, W.dtype).ravel()
+                                for l, W in enumerate(weights)]) for s in slots}
+    return opt, {"t": np.array(t, np.int64), **state}
 
 
 def _generator(state) -> np.random.Generator:

@@ -1,26 +1,21 @@
-"""Forward and backward passes through any number of layers (the maths of the R6 class, generalised).
+"""Forward and backward passes through any number of layers, in the maths' (n, units) layout.
 
-Forward, for hidden layers l = 1 .. L-1 and the output layer L:
+Forward, for hidden layers l = 1 .. L-1 and the output layer L (``X`` carries the intercept column, so W_1's
+bias row is X's; later layers keep their bias in row 0):
 
-    A_1   = f(X W_1)                      (X carries the intercept column, so W_1's bias row is X's)
-    A_l   = f([1, H_{l-1}] W_l)           (W_l[0] is the bias row)
-    H_l   = A_l * M_l                     (inverted-dropout multipliers M_l; H_l = A_l without dropout)
-    Z     = [1, H_{L-1}] W_L,   output = link(Z)
+    Z_1 = X W_1,    Z_l = H_{l-1} W_l[1:] + W_l[0]
+    A_l = f(Z_l),   H_l = A_l * M_l          (inverted-dropout multipliers M_l; H_l = A_l without dropout)
+    Z   = H_{L-1} W_L[1:] + W_L[0]           (the output layer's scores; ``losses`` turns them into the output)
 
-Backward, from ``delta`` = dLoss/dZ (n, k) of the output layer (``output - Y`` for every canonical link, see
-``losses``):
+Backward, from ``delta`` = dLoss/dZ (n, K) (``output - Y`` for every canonical link, see ``losses``):
 
-    dW_l     = [1, H_{l-1}]^T delta           (dW_1 = X^T delta)
-    delta    = (delta W_l[1:]^T) * M * f'(A)   for the layer below, f' written through its output A
+    dW_l[0] = Σ_rows delta,  dW_l[1:] = H_{l-1}^T delta,  dW_1 = X^T delta
+    delta  <- (delta W_l[1:]^T) * M_{l-1} * f'(A_{l-1})        (f' written through the layer's output A)
 
-Layout. The maths writes a layer's values as an (n, units) matrix; this module keeps its transpose, one row per
-unit (``AT``, ``ZT``: units x n), and computes the transposed products (Z^T = W^T [1, H]^T and so on: the same
-numbers). Each unit's n values are then contiguous, so the elementwise work (activation, derivative, dropout)
-runs over long contiguous rows, the bias row of ones is simply row 0 of ``HbT`` = [1, H]^T, and the output's
-sums over classes run down short columns. ``Cache`` gives back the maths' (n, units) matrices as views.
-
-Training reuses its arrays from one batch to the next through a ``Workspace``; a call without one allocates
-fresh arrays, so what it returns is the caller's to keep.
+Every array of a pass lives in a ``Buffers`` (sized once for a number of rows) and the gradients are written
+into arrays the caller gives (the views of the network's flat gradient): training reuses both from one batch
+and one call to the next, so an iteration allocates nothing the size of the hidden layers. Without them, a
+pass makes fresh arrays, which are then the caller's to keep.
 """
 
 from __future__ import annotations
@@ -30,108 +25,100 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import Activation
-from .losses import Loss
 
 
-class Workspace:
-    """The arrays of one forward and backward pass over ``rows`` rows, made once and reused: per hidden layer
-    [1, H]^T (its row of ones written once), A^T (a view of [1, H]^T's rows 1: unless the layer has dropout,
-    which keeps A apart from H), dLoss/dH^T; and the gradients, shaped like the weights."""
+class Buffers:
+    """The arrays of one forward and backward pass over ``rows`` rows: per hidden layer ``A`` (its output),
+    ``H`` (after dropout: ``A`` itself when the layer has none), ``M`` (dropout multipliers), ``dA`` (f'(A))
+    and ``dH`` (dLoss/dH), each (rows, units); the output layer's ``Z``, ``output`` and ``delta`` (rows, K)."""
 
-    def __init__(self, weights: list, rows: int, dtype, dropout=None):
+    def __init__(self, units: list, rows: int, dtype, dropout=None):
         self.rows, self.dtype = rows, np.dtype(dtype)
-        self.HbT, self.AT, self.dHT = [], [], []
-        for l, W in enumerate(weights[:-1]):
-            HbT = np.empty((W.shape[1] + 1, rows), self.dtype)
-            HbT[0] = 1.0
-            self.HbT.append(HbT)
-            self.AT.append(HbT[1:] if dropout is None or dropout[l] == 0 else np.empty_like(HbT[1:]))
-            self.dHT.append(np.empty((W.shape[1], rows), self.dtype))
-        self.grads = [np.empty(W.shape, self.dtype) for W in weights]
+        hidden, K = units[:-1], units[-1]
+        rates = dropout if dropout is not None else (0.0,) * len(hidden)
+        new = lambda k: np.empty((rows, k), self.dtype)
+        self.A = [new(k) for k in hidden]
+        self.M = [new(k) if p > 0 else None for k, p in zip(hidden, rates)]
+        self.H = [A if M is None else new(k) for A, M, k in zip(self.A, self.M, hidden)]
+        self.dA, self.dH = [new(k) for k in hidden], [new(k) for k in hidden]
+        self.Z, self.output, self.delta = new(K), new(K), new(K)
 
     def __repr__(self) -> str:
-        return f"Workspace(rows={self.rows}, layers={len(self.grads)}, dtype={self.dtype.name})"
+        return f"Buffers(rows={self.rows}, layers={len(self.A) + 1}, dtype={self.dtype.name})"
 
 
-def workspace_dtype(X: np.ndarray, weights: list) -> np.dtype:
-    """The dtype every array of a pass takes: the network's dtype when X and the weights agree."""
-    return np.result_type(X, *weights)
+def units(weights: list) -> list:
+    """Units of every layer after the input: the weight matrices' column counts."""
+    return [W.shape[1] for W in weights]
 
 
 class Cache(NamedTuple):
-    """What the backward pass reuses, in the transposed layout: the input ``X`` (n, D); per hidden layer ``AT``
-    (units, n) its output before dropout, ``HbT`` (1 + units, n) = [1, H]^T after dropout, ``masksT`` its dropout
-    multipliers (None where none); ``ZT`` (K, n) the output scores and ``outputT`` the output. With targets
-    ``T``: the summed ``loss`` and ``deltaT`` = dLoss/dZ^T. The maths' (n, ·) matrices are the properties below."""
+    """What the backward pass reuses: the input ``X`` (n, D); per hidden layer ``A`` (n, units) its output
+    before dropout, ``H`` after it and ``masks`` its dropout multipliers (None where none); ``Z`` (n, K)."""
 
     X: np.ndarray
-    AT: list
-    HbT: list
-    masksT: list
-    ZT: np.ndarray
-    outputT: np.ndarray
-    T: np.ndarray | None = None
-    loss: float | None = None
-    deltaT: np.ndarray | None = None
-
-    Z = property(lambda self: self.ZT.T, doc="Output scores (n, K).")
-    output = property(lambda self: self.outputT.T, doc="Output (n, K).")
-    A = property(lambda self: [a.T for a in self.AT], doc="Hidden outputs before dropout, (n, units) each.")
-    H = property(lambda self: [h[1:].T for h in self.HbT], doc="Hidden outputs after dropout, (n, units) each.")
-    masks = property(lambda self: [None if m is None else m.T for m in self.masksT], doc="Dropout multipliers.")
-    delta = property(lambda self: None if self.deltaT is None else self.deltaT.T, doc="dLoss/dZ (n, K).")
+    A: list
+    H: list
+    masks: list
+    Z: np.ndarray
 
     def __repr__(self) -> str:
-        units = "-".join(str(len(a)) for a in self.AT)
-        loss = "" if self.loss is None else f", loss {self.loss:.6g}"
-        return f"<Cache {len(self.X)} rows, hidden {units or 'none'}, {len(self.ZT)} outputs{loss}>"
+        hidden = "-".join(str(A.shape[1]) for A in self.A)
+        return f"<Cache {len(self.X)} rows, hidden {hidden or 'none'}, {self.Z.shape[1]} outputs>"
 
 
-def forward(X: np.ndarray, weights: list, act: Activation, loss: Loss, dropout=None,
-            rng: np.random.Generator | None = None, T: np.ndarray | None = None,
-            work: Workspace | None = None) -> Cache:
-    """One forward pass; ``dropout`` (one rate per hidden layer) applies only when ``rng`` is given. With targets
-    ``T`` (n, K) the cache also holds the summed loss and dLoss/dZ, computed with the output in one go.
+def linear(H: np.ndarray, W: np.ndarray, out: np.ndarray, first: bool) -> np.ndarray:
+    """Z = H W for the first layer (its bias is X's intercept column), else Z = H W[1:] + W[0]."""
+    if first:
+        return np.dot(H, W, out=out)
+    np.dot(H, W[1:], out=out)
+    out += W[0]
+    return out
+
+
+def forward(X: np.ndarray, weights: list, act: Activation, dropout=None, rng: np.random.Generator | None = None,
+            buf: Buffers | None = None) -> Cache:
+    """One forward pass up to the output layer's scores Z; dropout (one rate per hidden layer) applies only
+    when ``rng`` is given.
 
     Inverted dropout (Srivastava et al. 2014): a unit is kept with probability 1 - p and scaled by 1/(1 - p),
     so the expected input of the next layer is unchanged and prediction needs no rescaling.
     """
-    n = len(X)
-    rates = dropout if dropout is not None and rng is not None and any(dropout) else None
-    if work is None:
-        work = Workspace(weights, n, workspace_dtype(X, weights), rates)
-    masksT = [None] * len(work.HbT)
-    inputT = X.T                                        # (D, n): the intercept row is X's column
-    with np.errstate(over="ignore"):                    # sigmoid's e^(-z) -> inf for z << 0: σ = 0, as it should
-        for l, W in enumerate(weights[:-1]):
-            aT = work.AT[l]
-            np.dot(W.T, inputT, out=aT)                 # Z_l^T = W_l^T [1, H_{l-1}]^T
-            act.apply_(aT)                              # A_l = f(Z_l)
-            if rates is not None and rates[l] > 0:
-                keep = rng.random((n, aT.shape[0])) >= rates[l]      # drawn (n, units), as the maths lays them out
-                masksT[l] = np.multiply(keep.T, 1.0 / (1.0 - rates[l]), dtype=aT.dtype)
-                np.multiply(aT, masksT[l], out=work.HbT[l][1:])      # H_l = A_l * M_l
-            inputT = work.HbT[l]
-        ZT = np.dot(weights[-1].T, inputT)             # Z^T = W_L^T [1, H_{L-1}]^T: fresh, the output may be it
-        outputT, value, deltaT = loss.evaluate(ZT, None if T is None else T.T)
-    return Cache(X, work.AT, work.HbT, masksT, ZT, outputT, T, value, deltaT)
+    rates = dropout if rng is not None and dropout is not None and any(dropout) else None
+    buf = buf or Buffers(units(weights), len(X), np.result_type(X, *weights), rates)
+    H, Hs, masks = X, [], [None] * len(buf.A)
+    for l, W in enumerate(weights[:-1]):
+        H = act.f(linear(H, W, buf.A[l], l == 0), out=buf.A[l])      # A_l = f(Z_l)
+        if rates is not None and rates[l] > 0:
+            masks[l] = _mask(rng, rates[l], buf.M[l])
+            H = np.multiply(buf.A[l], masks[l], out=buf.H[l])        # H_l = A_l * M_l
+        Hs.append(H)
+    return Cache(X, buf.A, Hs, masks, linear(H, weights[-1], buf.Z, len(weights) == 1))
 
 
-def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation,
-             work: Workspace | None = None) -> list:
-    """Gradients of the loss with respect to every weight matrix, given ``delta`` = dLoss/dZ_L (n, k).
+def _mask(rng: np.random.Generator, p: float, M: np.ndarray) -> np.ndarray:
+    """M = [U >= p] / (1 - p), U uniform on [0, 1), drawn (n, units) into ``M``."""
+    rng.random(out=M, dtype=M.dtype)
+    np.greater_equal(M, p, out=M, casting="unsafe")
+    M *= 1.0 / (1.0 - p)
+    return M
 
-    With a workspace the gradients are its arrays (overwritten by the next call); without, fresh arrays.
-    """
-    if work is None:
-        work = Workspace(weights, len(cache.X), workspace_dtype(cache.X, weights))
-    grads = work.grads
-    deltaT = delta.T.astype(work.dtype, copy=False)              # (k, n), in the workspace's dtype
+
+def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation, grads: list | None = None,
+             buf: Buffers | None = None) -> list:
+    """dLoss/dW for every weight matrix, given ``delta`` = dLoss/dZ (n, K) of the output layer, written into
+    ``grads`` (arrays shaped like the weights) or fresh arrays."""
+    if grads is None:
+        grads = [np.empty(W.shape, np.result_type(cache.X, *weights)) for W in weights]
+    buf = buf or Buffers(units(weights), len(cache.X), grads[0].dtype)
     for l in range(len(weights) - 1, 0, -1):
-        np.dot(cache.HbT[l - 1], deltaT.T, out=grads[l])          # dW = [1, H]^T delta
-        dHT = np.dot(weights[l][1:], deltaT, out=work.dHT[l - 1])  # dLoss/dH = delta W_l[1:]^T, transposed
-        if cache.masksT[l - 1] is not None:
-            dHT *= cache.masksT[l - 1]
-        deltaT = act.chain_(dHT, cache.AT[l - 1])                 # dLoss/dZ of the layer below = dH * f'(A)
-    np.dot(cache.X.T, deltaT.T, out=grads[0])                     # dW1 = X^T delta
+        H = cache.H[l - 1]
+        np.sum(delta, axis=0, out=grads[l][0])                        # dW_l[0] = Σ_rows delta
+        np.dot(H.T, delta, out=grads[l][1:])                          # dW_l[1:] = H^T delta
+        dH = np.dot(delta, weights[l][1:].T, out=buf.dH[l - 1])       # dLoss/dH = delta W_l[1:]^T
+        if cache.masks[l - 1] is not None:
+            dH *= cache.masks[l - 1]                                  # through the dropout: dLoss/dA = dH * M
+        dH *= act.df(cache.A[l - 1], out=buf.dA[l - 1])               # dLoss/dZ = dLoss/dA * f'(A)
+        delta = dH
+    np.dot(cache.X.T, delta, out=grads[0])                            # dW_1 = X^T delta
     return grads

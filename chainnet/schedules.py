@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from . import checks
 from .errors import ArgumentError, ArgumentTypeError
 
 
@@ -27,7 +28,7 @@ class Step(Schedule):
     def __init__(self, every: int = 100, factor: float = 0.5):
         if not (isinstance(every, int) and every >= 1):
             raise ArgumentError(f"Step(every=) must be a positive integer, got {every!r}")
-        self.every, self.rate = every, _positive("Step(factor=)", factor)
+        self.every, self.rate = every, checks.positive("Step(factor=)", factor)
 
     def factor(self, t, start, total):
         return self.rate ** (t // self.every)
@@ -40,7 +41,7 @@ class Exponential(Schedule):
     """rate^t: ×0.99 per iteration by default."""
 
     def __init__(self, rate: float = 0.99):
-        self.rate = _positive("Exponential(rate=)", rate)
+        self.rate = checks.positive("Exponential(rate=)", rate)
 
     def factor(self, t, start, total):
         return self.rate ** t
@@ -83,9 +84,3 @@ def get_schedule(spec) -> Schedule | None:
     if callable(spec):
         return Lambda(spec)
     raise ArgumentTypeError(f"schedule must be None, a name, a Schedule or a callable, got {type(spec).__name__}")
-
-
-def _positive(name, value):
-    if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
-        raise ArgumentError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)

@@ -149,7 +149,7 @@ class NeuralNetworkClassifier(ClassifierMixin, _NeuralNetworkEstimator):
         frame = self._frame(X)
         net = self.network_
         X_design, _ = net._design_matrix(frame)
-        Z = forward(X_design, net.weights, net._act, net._loss).Z
+        Z = forward(X_design, net.weights, net._act).Z
         return Z[:, 0].copy() if Z.shape[1] == 1 else np.ascontiguousarray(Z)
 
 

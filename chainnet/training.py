@@ -1,8 +1,12 @@
-"""The training loop behind ``NeuralNetwork.train``: plan (check every argument first), then run iterations.
+"""The training loop behind ``NeuralNetwork.train``: check every argument once, then run iterations.
 
 One iteration is one pass over the training rows, in minibatches or whole. Its ``loss`` and ``accuracy`` come
 from its own forward passes, before their updates (as R6's trace and Keras report them), so no extra pass
 over the data is made.
+
+A call is a transaction: if it raises, the network is bit-identical to before it (``rollback.Snapshot``).
+Two ends keep progress: Ctrl-C keeps the model as after the last finished iteration, and a divergence keeps
+the last iteration whose loss is known to be finite and no worse than where the call started (else the start).
 
 Choosing ``learn_rate``. The loss is summed over rows (as in R6 and nnet), so the gradient of a batch of b rows
 is b times the gradient of the mean loss that torch and Keras use. Hence:
@@ -20,328 +24,187 @@ is b times the gradient of the mean loss that torch and Keras use. Hence:
 from __future__ import annotations
 
 import math
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from . import checks
-from .errors import ArgumentError, ArgumentTypeError, DivergedError
-from .optimizers import GD, get_optimizer
-from .propagation import Workspace, forward, workspace_dtype
+from .errors import ArgumentError, DivergedError
+from .optimizers import GD, OPTIMIZERS, get_optimizer
+from .progress import Reporter, metric_name, tqdm_class
+from .rollback import Best, Checkpoint, Snapshot
 from .schedules import get_schedule
+from .scoring import class_codes, history_frame, metric, targets  # noqa: F401 - re-exported for callers
+from .splits import Data, training_data
 
 
-# ---------------------------------------------------------------------------------------------- targets
-def targets(values, design, dtype) -> tuple[np.ndarray, Any]:
-    """Response -> (T, Y): T (n, K) float targets, Y the public response (Categorical or float array).
-
-    Binary: T = 1 for the second class (one sigmoid unit, as R's glm); 3+ classes: one-hot; regression: values.
-    """
-    if design.task == "classification":
-        Y = pd.Categorical(np.asarray(values, dtype=object), categories=list(design.classes))
-        if (Y.codes < 0).any():
-            bad = pd.unique(np.asarray(values, dtype=object)[Y.codes < 0])
-            raise ArgumentError(f"Y holds {list(bad)[:5]}, which are not classes {list(design.classes)}")
-        K = len(design.classes)
-        T = (Y.codes == 1)[:, None] if K == 2 else np.eye(K, dtype=bool)[Y.codes]
-        return np.ascontiguousarray(T, dtype=dtype), Y
-    Y = np.asarray(values, dtype=np.float64)
-    T = Y[:, None] if Y.ndim == 1 else Y
-    return np.ascontiguousarray(T, dtype=dtype), Y
-
-
-def class_codes(output: np.ndarray) -> np.ndarray:
-    """Predicted class index per row: P(second class) > 0.5 for one sigmoid unit, else the argmax."""
-    return (output[:, 0] > 0.5).astype(np.intp) if output.shape[1] == 1 else output.argmax(axis=1)
-
-
-def _score(output: np.ndarray, T: np.ndarray, task: str) -> float:
-    """Correct predictions (classification) or squared error (regression), summed over rows."""
-    if task == "regression":
-        R = output - T
-        return float(np.vdot(R, R))
-    truth = T[:, 0].astype(np.intp) if T.shape[1] == 1 else T.argmax(axis=1)
-    return float(np.count_nonzero(class_codes(output) == truth))
-
-
-def _metric(total: float, n: int, k: int, task: str) -> float:
-    return total / n if task == "classification" else math.sqrt(total / (n * k))
-
-
-# ---------------------------------------------------------------------------------------------- the plan
-@dataclass
-class Plan:
-    """Everything one ``train()`` call needs, checked before the model is touched."""
+@dataclass(frozen=True)
+class Settings:
+    """One ``train()`` call's arguments, checked."""
 
     iterations: int
     learn_rate: float
     tolerance: float
     trace: int
     optimizer: Any
+    keep_state: bool      # continue the network's optimizer state (same optimizer) or start a fresh one
     batch_size: int | None
     shuffle: bool
-    X: np.ndarray
-    T: np.ndarray
-    X_val: np.ndarray | None
-    T_val: np.ndarray | None
+    validation: Any
     patience: int | None
     schedule: Any
     progress: bool
-    work: dict = field(default_factory=dict, repr=False)  # what the iterations reuse, made by the first one
 
 
-def plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
-         patience, schedule, progress) -> Plan:
-    rng_state = net.rng.bit_generator.state  # a validation split draws from the generator: undo it on error
-    try:
-        return _plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
-                     patience, schedule, progress)
-    except Exception:
-        net.rng.bit_generator.state = rng_state
-        raise
-
-
-def _plan(net, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle, validation,
-          patience, schedule, progress) -> Plan:
-    iterations = checks.positive_int("iterations", iterations)
-    learn_rate = checks.learn_rate(learn_rate)
-    tolerance = checks.non_negative("tolerance", tolerance)
-    trace = checks.non_negative_int("trace", trace)
-    opt = _optimizer(net, optimizer)
-    schedule = get_schedule(schedule)
-    if not isinstance(shuffle, bool):
-        raise ArgumentTypeError(f"shuffle must be True or False, got {shuffle!r}")
+def settings(net, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, optimizer=None, batch_size=None,
+             shuffle=True, validation=None, patience=None, schedule=None, progress=False) -> Settings:
+    """Check every argument of ``train()``; nothing is changed."""
+    spec, keep = _optimizer(net, optimizer)
     if patience is not None:
         patience = checks.positive_int("patience", patience)
         if validation is None:
             raise ArgumentError("patience needs validation data to watch: pass validation=0.2 or a DataFrame")
-    X, T, X_val, T_val = _split(net, validation)
     if batch_size is not None:
         batch_size = checks.positive_int("batch_size", batch_size)
-        if batch_size > len(X):
-            raise ArgumentError(f"batch_size={batch_size} is larger than the {len(X)} training rows; "
-                                "use batch_size=None for full batches")
-    if progress:
-        _tqdm()
-    return Plan(iterations, learn_rate, tolerance, trace, opt, batch_size, shuffle, X, T, X_val, T_val,
-                patience, schedule, bool(progress))
+    if getattr(spec, "full_batch_only", False) and (batch_size is not None or any(net.dropout)):
+        raise ArgumentError(f"optimizer {spec!r} works on full batches only: use batch_size=None and no dropout")
+    if checks.boolean("progress", progress):
+        tqdm_class()
+    return Settings(checks.positive_int("iterations", iterations), checks.learn_rate(learn_rate),
+                    checks.non_negative("tolerance", tolerance), checks.non_negative_int("trace", trace), spec,
+                    keep, batch_size, checks.boolean("shuffle", shuffle), validation, patience,
+                    get_schedule(schedule), bool(progress))
 
 
 def _optimizer(net, spec):
-    """``None`` keeps the network's optimizer (GD at first); the same name keeps its state; else fresh."""
+    """``None`` keeps the network's optimizer (GD at first); it again, or its name, keeps its state; else fresh."""
+    current = net.optimizer
     if spec is None:
-        return net.optimizer or GD()
-    if isinstance(spec, str) and net.optimizer is not None and net.optimizer.name == spec \
-            and type(net.optimizer) is type(get_optimizer(spec)):
-        return net.optimizer
-    return get_optimizer(spec)
+        return (current, True) if current is not None else (GD(), False)
+    if current is not None and (spec is current or isinstance(spec, str) and spec == current.name
+                                and type(current) is OPTIMIZERS.get(spec)):
+        return current, True
+    return get_optimizer(spec), False
 
 
-def _split(net, validation):
-    """Training rows and validation rows: none, a stratified fraction of the rows, or a data frame."""
-    if validation is None:
-        return net.X, net._T, None, None
-    if isinstance(validation, pd.DataFrame):
-        X_val, T_val = net._scored(validation)
-        if len(X_val) == 0:
-            raise ArgumentError("validation data has no complete rows (predictors and response)")
-        return net.X, net._T, X_val, T_val
-    if not checks.is_fraction(validation):
-        raise ArgumentError(f"validation must be a fraction in (0, 1) or a DataFrame, got {validation!r}")
-    val = _stratified(net, validation)
-    train = np.setdiff1d(np.arange(len(net.X)), val)
-    if len(train) == 0 or len(val) == 0:
-        raise ArgumentError(f"validation={validation} leaves no rows on one side of the split")
-    return net.X[train], net._T[train], net.X[val], net._T[val]
-
-
-def _stratified(net, fraction):
-    """Row indices of a shuffled split holding ``fraction`` of each class (of all rows, for regression)."""
-    groups = ([np.flatnonzero(net.Y.codes == c) for c in range(len(net.classes))]
-              if net.task == "classification" else [np.arange(len(net.X))])
-    picked = [net.rng.permutation(g)[:round(float(fraction) * len(g))] for g in groups]
-    return np.sort(np.concatenate(picked))
-
-
-# ---------------------------------------------------------------------------------------------- running
-class Checkpoint:
-    """The model after the last finished iteration (weights, optimizer state and step count, the generator's
-    state, iteration count), to undo an iteration that failed or was interrupted halfway."""
-
-    def __init__(self, net, draws: bool = True):
-        self.net, self.draws = net, draws
-        self.live = self._arrays()
-        self.saved = [a.copy() for a in self.live]
-        self.rng_state = net.rng.bit_generator.state
-        self.save()
-
-    def _arrays(self):
-        return list(self.net.weights) + [a for arrays in self.net.optimizer.state.values() for a in arrays]
-
-    def save(self):
-        for buf, a in zip(self.saved, self.live):
-            np.copyto(buf, a)
-        self.t, self.iteration = self.net.optimizer.t, self.net.iteration
-        if self.draws:  # an iteration that draws nothing (full batch, no dropout) leaves the generator as it was
-            self.rng_state = self.net.rng.bit_generator.state
-
-    def restore(self):
-        for buf, a in zip(self.saved, self.live):
-            np.copyto(a, buf)
-        net = self.net
-        net.optimizer.t, net.iteration = self.t, self.iteration
-        net.rng.bit_generator.state = self.rng_state
-        del net._history[self.iteration:]
-
-
-def run(net, p: Plan) -> None:
-    net.optimizer = p.optimizer
-    p.optimizer.init(net.weights)
-    draws = any(net.dropout) or (p.batch_size is not None and p.shuffle)
-    checkpoint, start, best = Checkpoint(net, draws), net.iteration, None
-    metric_name = _metric_name(net.task)
-    bar = _tqdm()(total=p.iterations, file=sys.stderr, leave=False) if p.progress else None
+# ---------------------------------------------------------------------------------------------- the call
+def train(net, s: Settings) -> None:
+    """Run one ``train()`` call as a transaction: on any exception the network is put back as it was."""
+    snapshot = Snapshot(net)
     try:
-        for _ in range(p.iterations):
-            lr = p.learn_rate * (p.schedule.factor(net.iteration, start, p.iterations) if p.schedule else 1.0)
-            loss, metric = _iteration(net, p, lr)
-            if not math.isfinite(loss) or not _finite(net.weights):
-                checkpoint.restore()
-                raise DivergedError(
-                    f"training diverged at iteration {net.iteration + 1}: the loss became {loss} with "
-                    f"learn_rate={lr:g}; the weights are kept as after iteration {net.iteration}. "
-                    f"Try a smaller learn_rate, e.g. {lr / 10:g}")
-            row = {"loss": loss, metric_name: metric}
-            if p.X_val is not None:
-                row.update(_validation(net, p))
-            row["learn_rate"] = lr
-            net._history.append(row)
-            net.iteration += 1
-            if p.X_val is not None:
-                best = _track_best(net, row["val_loss"], best)
-            checkpoint.save()  # the iteration is finished
-            _report(net, p, row, bar)
-            if p.X_val is not None and p.patience is not None and net.iteration - best[0] >= p.patience:
-                break
-            if loss < p.tolerance:
-                break
+        data = training_data(net, s.validation, s.batch_size)
+        if not s.keep_state:
+            net.optimizer, net.optimizer_state = s.optimizer, _fresh_state(s.optimizer, net.params)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging step overflows: caught, not warned
+            _loop(net, s, data, snapshot)
+    except DivergedError:
+        raise                   # _diverged has chosen what to keep
+    except BaseException:
+        snapshot.restore()
+        raise
+
+
+def _fresh_state(spec, w: np.ndarray) -> dict:
+    state = spec.init_state(w.size, w.dtype)
+    if not isinstance(state, dict) or not all(isinstance(v, np.ndarray) for v in state.values()):
+        raise ArgumentError(f"optimizer {spec!r}: init_state() must return a dict of numpy arrays")
+    return state
+
+
+def _loop(net, s: Settings, data: Data, snapshot: Snapshot) -> None:
+    """Iterations until ``s.iterations``, the tolerance or the patience; Ctrl-C keeps the last finished one."""
+    reporter, start = Reporter(s.iterations, s.trace, s.progress, net.task), net.iteration
+    checkpoint = Checkpoint(net, draws=any(net.dropout) or (s.batch_size is not None and s.shuffle))
+    best, message = Best(net, s.patience) if data.X_val is not None else None, None
+    try:
+        for _ in range(s.iterations):
+            lr = s.learn_rate * (s.schedule.factor(net.iteration, start, s.iterations) if s.schedule else 1.0)
+            loss, score = _epoch(net, s, data, lr)                        # batches: forward, loss, backward, update
+            if not (math.isfinite(loss) and math.isfinite(net.params.sum())):
+                _diverged(net, loss, lr, start, checkpoint, snapshot)     # raises
+            row = _record(net, data, loss, score, lr, best)               # the history row, validation
+            checkpoint.save()
+            reporter.row(net.iteration, row)
+            if loss < s.tolerance or (best is not None and best.exhausted()):
+                break                                                     # stop
+        message = best.restore() if best is not None else None
     except KeyboardInterrupt:
-        checkpoint.restore()  # back to the end of the last finished iteration, best weights or not
-        print(f"Interrupted: kept the model as after iteration {net.iteration}", file=sys.stderr)
-        return
+        checkpoint.restore()
+        message = f"Interrupted: kept the model as after iteration {net.iteration}"
     finally:
-        if bar is not None:
-            bar.close()
-    if best is not None:  # training ended (early stop, tolerance or all iterations): keep the best weights
-        for W, B in zip(net.weights, best[1]):
-            np.copyto(W, B)
+        reporter.close(message if message and (s.trace or s.progress or message.startswith("Interrupted"))
+                       else None)
 
 
-def _iteration(net, p: Plan, lr: float) -> tuple[float, float]:
-    """One pass over the training rows: returns the summed loss and the accuracy (or RMSE) as trained.
-
-    Each forward pass gives the output, the loss and dLoss/dZ at once; its arrays and the gradients are reused
-    from one batch to the next (``propagation.Workspace``), and full batches use ``X`` as it is, without a copy.
-    """
-    n, k = p.T.shape
+def _epoch(net, s: Settings, data: Data, lr: float) -> tuple[float, float]:
+    """One pass over the training rows: the summed loss and the accuracy (or RMSE), as trained."""
+    n, k = data.T.shape
     rng = net.rng if any(net.dropout) else None
-    if p.batch_size is None:
-        TT, truth, work = _full_batch(net, p)
-        cache = forward(p.X, net.weights, net._act, net._loss, net.dropout, rng, TT.T, work)
-        loss = net._objective(cache, cache.T)
-        total = _correct_or_squared(cache, truth, net.task)
-        p.optimizer.step(net.weights, net._gradients(cache, cache.T, 1.0, work), lr)
-        if p.X is net.X and rng is None:
-            net.output = cache.output
-        return loss, _metric(total, n, k, net.task)
-    order = net.rng.permutation(n) if p.shuffle else None
-    loss = total = 0.0
-    for s in range(0, n, p.batch_size):
-        rows = slice(s, s + p.batch_size) if order is None else order[s:s + p.batch_size]
-        Xb, Tb = p.X[rows], p.T[rows]
-        work = _workspace(net, p, len(Xb))
-        share = len(Xb) / n                       # the batch carries its share of the decay penalty
-        cache = forward(Xb, net.weights, net._act, net._loss, net.dropout, rng, Tb, work)
-        loss += net._objective(cache, Tb, share)
-        total += _correct_or_squared(cache, class_codes(Tb) if net.task == "classification" else None, net.task)
-        p.optimizer.step(net.weights, net._gradients(cache, cache.T, share, work), lr)
-    return loss, _metric(total, n, k, net.task)
+    if s.batch_size is None:
+        loss, score = _step(net, data.X, data.T, data.codes, 1.0, lr, rng, closure=True)
+        return loss, metric(score, n, k, net.task)
+    order = net.rng.permutation(n) if s.shuffle else None
+    loss = score = 0.0
+    for first in range(0, n, s.batch_size):
+        rows = slice(first, first + s.batch_size) if order is None else order[first:first + s.batch_size]
+        codes = None if data.codes is None else data.codes[rows]
+        share = min(s.batch_size, n - first) / n                          # the batch's share of the penalty
+        batch_loss, batch_score = _step(net, data.X[rows], data.T[rows], codes, share, lr, rng)
+        loss, score = loss + batch_loss, score + batch_score
+    return loss, metric(score, n, k, net.task)
 
 
-def _full_batch(net, p: Plan):
-    """Made once per ``train()`` call for full batches: the targets transposed (K, n), as the forward pass lays
-    out its output, each row's class index (classification), and the workspace."""
-    if "full" not in p.work:
-        truth = class_codes(p.T) if net.task == "classification" else None
-        p.work["full"] = np.ascontiguousarray(p.T.T), truth, _workspace(net, p, len(p.X))
-    return p.work["full"]
+def _step(net, X, T, codes, share: float, lr: float, rng, closure: bool = False) -> tuple[float, float]:
+    """One update from one batch: forward, loss (with ``share`` of the decay penalty), backward, update.
+    Returns the batch's objective and its correct predictions (regression: squared error)."""
+    loss, fit, output = net._evaluate(X, T, share, net._grad_views, net._buffers_for(len(X)), rng)
+    at = (lambda w: net._objective_at(w, X, T)) if closure else None
+    net.optimizer.step(net.optimizer_state, net.params, net._grad, lr, loss, at)
+    return loss, fit if codes is None else float(np.count_nonzero(class_codes(output) == codes))
 
 
-def _workspace(net, p: Plan, rows: int) -> Workspace:
-    """The arrays for batches of ``rows`` rows (a pass has at most two sizes: the batch and the remainder);
-    the weights keep their shapes and dtype within one ``train()`` call, so one workspace serves it."""
-    work = p.work.get(rows)
-    if work is None:
-        work = p.work[rows] = Workspace(net.weights, rows, workspace_dtype(p.X, net.weights), net.dropout)
-    return work
+def _record(net, data: Data, loss: float, score: float, lr: float, best) -> dict:
+    """Append the iteration's history row (validation scored at the weights after the update)."""
+    row = {"loss": loss, metric_name(net.task): score}
+    if data.X_val is not None:
+        row.update(net._validation_scores(data.X_val, data.T_val))
+    row["learn_rate"] = lr
+    net._history.append(row)
+    net.iteration += 1
+    if best is not None:
+        best.update(row["val_loss"])
+    return row
 
 
-def _correct_or_squared(cache, truth, task: str) -> float:
-    """Rows classified correctly, or (regression) the squared error Σ(ŷ - y)², which is the loss itself."""
-    if task == "regression":
-        return cache.loss
-    return float(np.count_nonzero(class_codes(cache.output) == truth))
+def _diverged(net, loss: float, lr: float, start: int, checkpoint: Checkpoint, snapshot: Snapshot) -> None:
+    """Keep the last iteration whose loss is known finite and no worse than the call's first (else undo the
+    call), then raise. A finite loss with broken weights: the update broke them, undo it; an infinite loss:
+    the previous update broke the weights' loss, undo both."""
+    i = net.iteration + 1
+    if i == start + 1 and not math.isfinite(loss):          # nothing of this call is known to be finite
+        snapshot.restore()
+        start_loss = net.compute_loss()
+        if not math.isfinite(start_loss):
+            raise DivergedError(_starting_loss_message(net, start_loss))
+    else:
+        first = net._history[start]["loss"] if len(net._history) > start else loss
+        kept = loss if math.isfinite(loss) else net._history[-1]["loss"]
+        checkpoint.restore() if math.isfinite(loss) else checkpoint.restore_previous()
+        if kept > first or net.iteration == start:   # nothing kept: undo the whole call
+            snapshot.restore()
+    where = f"as after iteration {net.iteration}" if net.iteration > start else \
+        f"as before this call (iteration {start})"
+    raise DivergedError(f"training diverged at iteration {i}: the loss became {loss} with learn_rate={lr:g}; "
+                        f"the model is kept {where}, where its loss is finite and no worse than at the start. "
+                        f"Try a smaller learn_rate, e.g. {lr / 10:g}")
 
 
-def _validation(net, p: Plan) -> dict:
-    """Validation loss (no penalty) and metric at the weights after the iteration."""
-    out = forward(p.X_val, net.weights, net._act, net._loss)
-    n, k = p.T_val.shape
-    return {"val_loss": net._loss.loss(out.Z, p.T_val),
-            "val_" + _metric_name(net.task): _metric(_score(out.output, p.T_val, net.task), n, k, net.task)}
-
-
-def _track_best(net, val_loss, best):
-    """(iteration, weights) of the lowest validation loss so far."""
-    if best is None or val_loss < best[2]:
-        return net.iteration, [W.copy() for W in net.weights], val_loss
-    return best
-
-
-def _report(net, p: Plan, row: dict, bar) -> None:
-    name = _metric_name(net.task)
-    if p.trace and net.iteration % p.trace == 0:
-        print(f"Iteration {net.iteration}\tLoss {row['loss']:.10g}\t{name.upper() if name == 'rmse' else 'Accuracy'}"
-              f" {row[name]:.6g}", file=sys.stderr)
-    if bar is not None:
-        bar.update(1)
-        bar.set_postfix(loss=f"{row['loss']:.4g}", **{name: f"{row[name]:.4g}"})
-
-
-def _metric_name(task: str) -> str:
-    return "accuracy" if task == "classification" else "rmse"
-
-
-def _finite(weights) -> bool:
-    """Whether every weight is finite, read off Σw per matrix: a NaN or ±inf makes the sum NaN or ±inf, and a
-    finite sum that overflows needs weights near 1e308 (float32: 3e38), which have diverged anyway."""
-    return all(math.isfinite(W.sum()) for W in weights)
-
-
-def _tqdm():
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as exc:  # pragma: no cover - tqdm is a dependency
-        raise ArgumentError("progress=True needs tqdm: pip install tqdm") from exc
-    return tqdm
-
-
-def history_frame(rows: list, task: str) -> pd.DataFrame:
-    """The history as a DataFrame indexed by iteration (1, 2, ...)."""
-    columns = ["loss", _metric_name(task), "val_loss", "val_" + _metric_name(task), "learn_rate"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="iteration")
-    return frame.dropna(axis=1, how="all") if len(frame) else frame[["loss", _metric_name(task), "learn_rate"]]
+def _starting_loss_message(net, loss: float) -> str:
+    scale = max(float(np.max(np.abs(net._T), initial=0.0)), float(np.max(np.abs(net.X), initial=0.0)))
+    cause = (f"the data are too large for {np.dtype(net.dtype).name} arithmetic (values up to {scale:.3g}): "
+             "rescale the response and predictors, or pass standardize=True"
+             if scale > 1e100 else "the current weights give an infinite loss on these data: assign smaller "
+             "weights or build the network again")
+    return (f"the loss is already {loss} at the weights this call starts from, before any update: {cause}. "
+            "The model is unchanged")

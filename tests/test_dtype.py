@@ -30,11 +30,12 @@ def test_the_training_loop_keeps_float32(toy, optimizer, task):
                         dtype="float32")
     net.train(3, optimizer=optimizer, learn_rate=1e-3, batch_size=7, schedule=lambda t: np.float64(0.5), trace=0,
               tolerance=0)
-    arrays = [*net.weights, *(a for arrays in net.optimizer.state.values() for a in arrays)]
+    arrays = [net.params, *net.weights, *(a for k, a in net.optimizer_state.items() if k != "t")]
     assert all(a.dtype == np.float32 for a in arrays)
     assert np.isfinite(net.history["loss"]).all() and net.iteration == 3
-    cache = forward(net.X, net.weights, net._act, net._loss, net.dropout, np.random.default_rng(0), net._T)
-    inside = [cache.ZT, cache.outputT, cache.deltaT, *cache.AT, *cache.HbT, *(m for m in cache.masksT if m is not None)]
+    cache = forward(net.X, net.weights, net._act, net.dropout, np.random.default_rng(0))
+    output, _, delta = net._loss.evaluate(cache.Z, net._T)
+    inside = [cache.Z, output, delta, *cache.A, *cache.H, *(m for m in cache.masks if m is not None)]
     assert all(a.dtype == np.float32 for a in inside)
     assert all(g.dtype == np.float32 for g in net.gradients())
     assert net.feedforward().output.dtype == np.float32

@@ -58,9 +58,10 @@ def assert_same_state(a, b):
         assert b.optimizer is None
     else:
         assert type(a.optimizer) is type(b.optimizer) and repr(a.optimizer) == repr(b.optimizer)
-        assert a.optimizer.t == b.optimizer.t and list(a.optimizer.state) == list(b.optimizer.state)
-        for s in a.optimizer.state:
-            assert all(np.array_equal(x, y) for x, y in zip(a.optimizer.state[s], b.optimizer.state[s]))
+        assert list(a.optimizer_state) == list(b.optimizer_state)
+        for s in a.optimizer_state:
+            assert np.array_equal(a.optimizer_state[s], b.optimizer_state[s])
+            assert a.optimizer_state[s].dtype == b.optimizer_state[s].dtype
     assert (a.output is None and b.output is None) or np.array_equal(a.output, b.output)
 
 
@@ -460,7 +461,9 @@ def test_deeply_nested_json_is_refused(saved, tmp_path):
 def test_history_with_and_without_validation_columns_round_trips(toy, tmp_path):
     net = NeuralNetwork("k ~ x + g", data=toy, hidden=3, seed=2).train(3, trace=0, tolerance=0)
     net.train(4, trace=0, tolerance=0, validation=0.25, optimizer="momentum").train(2, trace=0, tolerance=0)
-    assert [len(row) for row in net._history] == [3] * 3 + [5] * 4 + [3] * 2
+    lengths = [len(row) for row in net._history]   # the validated call ends at its best iteration (1 to 4 rows)
+    validated = lengths.count(5)
+    assert 1 <= validated <= 4 and lengths == [3] * 3 + [5] * validated + [3] * 2
     loaded = _reload(net, tmp_path / "h.npz")
     assert loaded._history == net._history
     pd.testing.assert_frame_equal(loaded.history, net.history)

@@ -7,7 +7,7 @@ import pytest
 
 from chainnet import ArgumentError, ArgumentTypeError, DataError, DivergedError, NeuralNetwork, NewLevelError, optim
 from chainnet.propagation import forward
-from chainnet.training import plan
+from chainnet.splits import training_data
 
 OPTIMIZERS = ["gd", "momentum", "nesterov", "rmsprop", "adam"]
 RATES = {"gd": 0.01, "momentum": 0.003, "nesterov": 0.003, "rmsprop": 0.01, "adam": 0.01}
@@ -37,10 +37,10 @@ def softmax_gradients(X, W1, W2, T):
 
 def state(net):
     """Everything train() may change: weights, iteration, history, optimizer (object, state, steps), generator."""
-    opt = net.optimizer
+    opt, st = net.optimizer, net.optimizer_state
     return ([W.tobytes() for W in net.weights], net.iteration, net.history.copy(), opt,
-            None if opt is None else {k: [a.tobytes() for a in v] for k, v in opt.state.items()},
-            None if opt is None else opt.t, net.rng.bit_generator.state)
+            None if st is None else {k: v.tobytes() for k, v in st.items()},
+            None if st is None else int(st["t"]), net.rng.bit_generator.state)
 
 
 def assert_same_state(a, b):
@@ -64,9 +64,9 @@ def test_train_10_then_15_is_train_25_bit_for_bit(toy, name, settings):
     b = make().train(25, **kw)
     for Wa, Wb in zip(a.weights, b.weights):
         assert Wa.tobytes() == Wb.tobytes()
-    for key in a.optimizer.state:
-        assert all(x.tobytes() == y.tobytes() for x, y in zip(a.optimizer.state[key], b.optimizer.state[key]))
-    assert a.optimizer.t == b.optimizer.t and a.iteration == b.iteration == 25
+    for key in a.optimizer_state:
+        assert a.optimizer_state[key].tobytes() == b.optimizer_state[key].tobytes()
+    assert a.optimizer_state["t"] == b.optimizer_state["t"] and a.iteration == b.iteration == 25
     pd.testing.assert_frame_equal(a.history, b.history, check_exact=True)
     assert a.rng.bit_generator.state == b.rng.bit_generator.state
 
@@ -95,7 +95,7 @@ def test_shuffled_minibatches_replayed_by_hand(toy):
     net.train(2, learn_rate=0.02, batch_size=16, shuffle=True, tolerance=0, trace=0)
     np.testing.assert_allclose(net.W1, W1, rtol=1e-12)
     np.testing.assert_allclose(net.W2, W2, rtol=1e-12)
-    assert net.optimizer.t == 6
+    assert net.optimizer_state["t"] == 6
 
 
 def test_batch_size_one_is_online_learning(toy):
@@ -106,7 +106,7 @@ def test_batch_size_one_is_online_learning(toy):
         w -= 0.01 * 2.0 * (x @ w - y) * x
     net.train(1, learn_rate=0.01, batch_size=1, shuffle=False, tolerance=0, trace=0)
     np.testing.assert_allclose(net.W1[:, 0], w, rtol=1e-13)
-    assert net.optimizer.t == 40
+    assert net.optimizer_state["t"] == 40
 
 
 # ---------------------------------------------------------------------------------------------- history
@@ -243,11 +243,10 @@ def test_dropout_masks_come_from_the_network_generator(iris):
 def test_inverted_dropout_keeps_the_expected_activation():
     """Each unit is kept with probability 1 - p and scaled by 1/(1 - p): E[H] = A, and H is 0 or A/(1 - p)."""
     from chainnet.activations import get_activation
-    from chainnet.losses import LOSSES
 
     X = np.ones((200_000, 1))
     W1, W2 = np.array([[0.5, -1.0, 2.0]]), np.zeros((4, 1))
-    cache = forward(X, [W1, W2], get_activation("sigmoid"), LOSSES["gaussian"], (0.4,), np.random.default_rng(0))
+    cache = forward(X, [W1, W2], get_activation("sigmoid"), (0.4,), np.random.default_rng(0))
     A, H = cache.A[0], cache.H[0]
     np.testing.assert_allclose(A[0], 1 / (1 + np.exp(-W1[0])))
     assert set(np.unique(np.round(H / A, 12))) == {0.0, round(1 / 0.6, 12)}
@@ -297,7 +296,7 @@ def test_standardized_linear_fit_reaches_least_squares(toy):
 # ---------------------------------------------------------------------------------------------- validation
 def test_validation_fraction_is_a_stratified_split(iris):
     net = NeuralNetwork("Species ~ .", data=iris.iloc[:130], hidden=3, seed=0)   # 50, 50, 30 rows
-    p = plan(net, 1, 0.01, 0, 0, None, None, True, 0.2, None, None, False)
+    p = training_data(net, 0.2, None)           # the split train(validation=0.2) draws and keeps
     counts_val = np.bincount(p.T_val.argmax(axis=1))
     counts_train = np.bincount(p.T.argmax(axis=1))
     assert list(counts_val) == [10, 10, 6] and list(counts_train) == [40, 40, 24]
@@ -327,12 +326,18 @@ def overfitting(toy):
     return NeuralNetwork("y ~ x + z + g", data=toy.iloc[:20], hidden=12, activation="tanh", seed=0)
 
 
-def test_best_weights_are_restored_after_all_iterations(toy):
+def test_best_weights_are_restored_after_all_iterations(toy, capsys):
+    """The model goes back to the best iteration as a whole: weights, iteration, history, optimizer state
+    (issue 9 §2), and the trace says so."""
     val = toy.iloc[20:]
-    net = overfitting(toy).train(300, optimizer="adam", learn_rate=0.05, validation=val, tolerance=0, trace=0)
+    net = overfitting(toy).train(300, optimizer="adam", learn_rate=0.05, validation=val, tolerance=0, trace=100)
     h = net.history
-    assert len(h) == 300 and h["val_loss"].idxmin() < 250       # it overfits: the minimum is well before the end
+    assert net.iteration == len(h) < 250                  # it overfits: the minimum is well before the end
+    assert h["val_loss"].iloc[-1] == h["val_loss"].min()
     assert net.compute_loss(val) == pytest.approx(h["val_loss"].min(), rel=1e-12)
+    assert f"Restored the best weights, from iteration {net.iteration}" in capsys.readouterr().err
+    ref = overfitting(toy).train(net.iteration, optimizer="adam", learn_rate=0.05, tolerance=0, trace=0)
+    assert state(ref)[0] == state(net)[0] and state(ref)[4:] == state(net)[4:]
 
 
 def test_patience_stops_and_restores_the_best(toy):
@@ -341,8 +346,8 @@ def test_patience_stops_and_restores_the_best(toy):
                                  tolerance=0, trace=0)
     h = net.history
     best = int(h["val_loss"].idxmin())
-    assert net.iteration == len(h) == best + 10 < 1000
-    assert (h["val_loss"].iloc[best:] >= h["val_loss"].min()).all()
+    assert net.iteration == len(h) == best < 990           # stopped 10 after the best, then went back to it
+    assert net.optimizer_state["t"] == best
     assert net.compute_loss(val) == pytest.approx(h["val_loss"].min(), rel=1e-12)
     full = overfitting(toy).train(best, optimizer="adam", learn_rate=0.05, tolerance=0, trace=0)
     for W, F in zip(net.weights, full.weights):   # the restored weights are those after iteration `best`
@@ -366,8 +371,8 @@ class InterruptAt(optim.Adam):
         super().__init__()
         self.at, self.calls = at, 0
 
-    def step(self, weights, grads, lr):
-        super().step(weights, grads, lr)
+    def step(self, state, w, g, lr, loss=None, closure=None):
+        super().step(state, w, g, lr, loss, closure)
         self.calls += 1
         if self.calls == self.at:
             raise KeyboardInterrupt
@@ -383,12 +388,12 @@ def test_keyboard_interrupt_keeps_the_last_finished_iteration(toy, capsys):
     assert net.train(10, optimizer=opt, **kw) is net
     assert "Interrupted: kept the model as after iteration 4" in capsys.readouterr().err
     ref = make().train(4, optimizer="adam", **kw)
-    assert net.iteration == 4 and len(net.history) == 4 and opt.t == ref.optimizer.t == 20
+    assert net.iteration == 4 and len(net.history) == 4 and net.optimizer_state["t"] == ref.optimizer_state["t"] == 20
     pd.testing.assert_frame_equal(net.history, ref.history, check_exact=True)
     for W, R in zip(net.weights, ref.weights):
         assert W.tobytes() == R.tobytes()
     for key in ("m", "v"):
-        assert all(a.tobytes() == b.tobytes() for a, b in zip(opt.state[key], ref.optimizer.state[key]))
+        assert net.optimizer_state[key].tobytes() == ref.optimizer_state[key].tobytes()
     assert net.rng.bit_generator.state == ref.rng.bit_generator.state
     # and training goes on as if nothing had happened
     net.train(6, **kw)
@@ -422,16 +427,41 @@ def test_keyboard_interrupt_from_a_schedule(toy):
         assert W.tobytes() == R.tobytes()
 
 
-def test_divergence_leaves_the_last_finished_iteration(toy):
+def test_divergence_keeps_no_model_worse_than_the_start(toy):
+    """lr=1 blows the loss up from the first step: the call is undone (the loss of every later iteration is
+    worse than the start), and the message names the iteration and the rate (issue 9 §3)."""
     def make():
         return NeuralNetwork("y ~ x + z", data=toy.assign(x=toy.x * 1e3), hidden=0, seed=0).train(
             2, learn_rate=1e-9, tolerance=0, trace=0)
 
     net = make()
-    with pytest.raises(DivergedError, match=r"diverged at iteration (\d+).*kept as after iteration"):
+    before = state(net)
+    start_loss = net.compute_loss()
+    with pytest.raises(DivergedError, match=r"diverged at iteration (\d+).*learn_rate=1;.*kept as before this call"):
         net.train(1000, learn_rate=1.0, tolerance=0, trace=0)
-    assert 2 < net.iteration < 1000 and len(net.history) == net.iteration
-    ref = make().train(net.iteration - 2, learn_rate=1.0, tolerance=0, trace=0)
+    assert_same_state(before, state(net))
+    assert np.isfinite(net.compute_loss()) and net.compute_loss() == start_loss
+
+
+def test_divergence_keeps_the_last_iteration_with_a_finite_loss_no_worse_than_the_start(toy):
+    """A rate that first descends and then blows up: the kept model is an earlier iteration of the same call,
+    its loss finite and at most the starting loss; it equals an uninterrupted run of that many iterations."""
+    def make():
+        return NeuralNetwork("y ~ x", data=toy, hidden=0, seed=0)
+
+    def schedule(t):
+        return 1.0 if t < 20 else 1e157       # iteration 21's step takes the weights to ~1e155: z² overflows
+
+    net = make()
+    start_loss = net.compute_loss()
+    with pytest.raises(DivergedError, match=r"diverged at iteration 22: the loss became inf.*kept as after "
+                                            r"iteration 20"):
+        net.train(500, learn_rate=0.005, schedule=schedule, tolerance=0, trace=0)
+    # iteration 21's update left finite weights whose loss is inf (found one iteration later): it is undone too
+    assert net.iteration == 20 and len(net.history) == net.iteration
+    assert np.isfinite(net.compute_loss()) and net.compute_loss() <= start_loss
+    assert np.isfinite(net.predict()).all()
+    ref = make().train(net.iteration, learn_rate=0.005, schedule=schedule, tolerance=0, trace=0)
     assert_same_state((*state(ref)[:3], net.optimizer, *state(ref)[4:]), state(net))
 
 

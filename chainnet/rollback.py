@@ -1,0 +1,120 @@
+"""Undoing training: the state before a call, the state after the last finished iteration, the best iteration.
+
+- ``Snapshot``: the whole state a ``train()`` call may change (weights, optimizer with its state and step
+  count, generator, iteration, history, output, validation split). A call that raises restores it, so the
+  network is bit-identical to before the call.
+- ``Checkpoint``: the state after the last finished iteration, for Ctrl-C. It is written into two slots in
+  turn and the finished slot is named by one assignment, so an interrupt arriving while it is being written
+  leaves the previous slot whole: a restore never mixes two iterations.
+- ``Best``: the state at the lowest validation loss, restored (weights, optimizer state, iteration, history,
+  generator together) when training ends with validation data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _copy_state(state: dict | None) -> dict | None:
+    return None if state is None else {k: np.array(v, copy=True) for k, v in state.items()}
+
+
+class Snapshot:
+    """Everything ``train()`` may change, copied before the call."""
+
+    def __init__(self, net):
+        self.net, self.params = net, net.params.copy()
+        self.optimizer, self.state = net.optimizer, _copy_state(net.optimizer_state)
+        self.rng, self.iteration, self.history = net.rng.bit_generator.state, net.iteration, list(net._history)
+        self.output, self.split = net.output, net._split
+
+    def restore(self) -> None:
+        net = self.net
+        np.copyto(net.params, self.params)
+        net.optimizer, net.optimizer_state = self.optimizer, self.state
+        net.rng.bit_generator.state = self.rng
+        net.iteration, net._history[:] = self.iteration, self.history
+        net.output, net._split = self.output, self.split
+
+    def __repr__(self) -> str:
+        return f"Snapshot(iteration={self.iteration}, parameters={self.params.size})"
+
+
+class _Slot:
+    """One copy of the parameters, the optimizer state, the iteration and (optionally) the generator's state."""
+
+    def __init__(self, net):
+        self.params = np.empty_like(net.params)
+        self.state = {k: np.empty_like(v) for k, v in net.optimizer_state.items()}
+        self.iteration, self.rng = 0, None
+
+    def fill(self, net, draws: bool) -> None:
+        np.copyto(self.params, net.params)
+        for k, v in net.optimizer_state.items():
+            np.copyto(self.state[k], v)
+        self.iteration = net.iteration
+        self.rng = net.rng.bit_generator.state if draws or self.rng is None else self.rng
+
+    def put_back(self, net) -> None:
+        np.copyto(net.params, self.params)
+        for k, v in net.optimizer_state.items():
+            np.copyto(v, self.state[k])
+        net.iteration = self.iteration
+        del net._history[self.iteration:]
+        net.rng.bit_generator.state = self.rng
+
+
+class Checkpoint:
+    """The model after the last finished iteration. ``draws``: whether iterations draw from the generator
+    (shuffling, dropout); when they do not, its state is read once."""
+
+    def __init__(self, net, draws: bool):
+        self.net, self.draws = net, draws
+        self.slots, self.current = (_Slot(net), _Slot(net)), 0
+        self.slots[0].fill(net, True)
+
+    def save(self) -> None:
+        spare = 1 - self.current
+        self.slots[spare].fill(self.net, self.draws)
+        if not self.draws:
+            self.slots[spare].rng = self.slots[self.current].rng
+        self.current = spare  # one store: until here the previous slot is the finished one
+
+    def restore(self) -> None:
+        self.slots[self.current].put_back(self.net)
+
+    def restore_previous(self) -> None:
+        """Back to the iteration before the last finished one (there is one once two have been saved)."""
+        self.slots[1 - self.current].put_back(self.net)
+
+    def __repr__(self) -> str:
+        return f"Checkpoint(iteration={self.slots[self.current].iteration})"
+
+
+class Best:
+    """The iteration with the lowest validation loss so far, and ``patience`` (None: never stop early)."""
+
+    def __init__(self, net, patience: int | None):
+        self.net, self.patience, self.loss, self.slot = net, patience, np.inf, None
+
+    def update(self, val_loss: float) -> None:
+        if self.slot is None or val_loss < self.loss:
+            self.slot = self.slot or _Slot(self.net)
+            self.slot.fill(self.net, True)
+            self.loss = val_loss
+
+    def exhausted(self) -> bool:
+        """Whether ``patience`` iterations have passed without a better validation loss."""
+        return self.patience is not None and self.net.iteration - self.slot.iteration >= self.patience
+
+    def restore(self) -> str | None:
+        """Go back to the best iteration (when it is not the last); returns the line the trace prints."""
+        if self.slot is None or self.slot.iteration == self.net.iteration:
+            return None
+        last = self.net.iteration
+        self.slot.put_back(self.net)
+        return (f"Restored the best weights, from iteration {self.slot.iteration} (val_loss {self.loss:.6g}); "
+                f"iterations {self.slot.iteration + 1}-{last} are undone")
+
+    def __repr__(self) -> str:
+        return f"Best(val_loss={self.loss:.6g}, patience={self.patience})"

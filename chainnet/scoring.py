@@ -1,0 +1,56 @@
+"""Targets and scores: the response encoded for the loss, predicted classes, the history's metric column."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ArgumentError
+from .progress import metric_name
+
+
+def targets(values, design, dtype) -> tuple[np.ndarray, Any]:
+    """Response -> (T, Y): T (n, K) float targets, Y the public response (Categorical or float array).
+
+    Binary: T = 1 for the second class (one sigmoid unit, as R's glm); 3+ classes: one-hot; regression: values.
+    """
+    if design.task == "classification":
+        Y = pd.Categorical(np.asarray(values, dtype=object), categories=list(design.classes))
+        if (Y.codes < 0).any():
+            bad = pd.unique(np.asarray(values, dtype=object)[Y.codes < 0])
+            raise ArgumentError(f"Y holds {list(bad)[:5]}, which are not classes {list(design.classes)}")
+        K = len(design.classes)
+        T = (Y.codes == 1)[:, None] if K == 2 else np.eye(K, dtype=bool)[Y.codes]
+        return np.ascontiguousarray(T, dtype=dtype), Y
+    Y = np.asarray(values, dtype=np.float64)
+    T = Y[:, None] if Y.ndim == 1 else Y
+    return np.ascontiguousarray(T, dtype=dtype), Y
+
+
+def class_codes(output: np.ndarray) -> np.ndarray:
+    """Predicted class index per row: P(second class) > 0.5 for one sigmoid unit, else the argmax."""
+    return (output[:, 0] > 0.5).astype(np.intp) if output.shape[1] == 1 else output.argmax(axis=1)
+
+
+def metric(total: float, n: int, k: int, task: str) -> float:
+    """Accuracy from the correct count, or RMSE from the summed squared error over n rows and k outputs."""
+    return total / n if task == "classification" else math.sqrt(total / (n * k))
+
+
+def score(output: np.ndarray, T: np.ndarray, task: str) -> float:
+    """Correct predictions (classification) or squared error (regression), summed over rows."""
+    if task == "regression":
+        R = output - T
+        return float(np.vdot(R, R))
+    return float(np.count_nonzero(class_codes(output) == class_codes(T)))
+
+
+def history_frame(rows: list, task: str) -> pd.DataFrame:
+    """The history as a DataFrame indexed by iteration (1, 2, ...)."""
+    columns = ["loss", metric_name(task), "val_loss", "val_" + metric_name(task), "learn_rate"]
+    frame = pd.DataFrame(rows, columns=columns, dtype=float)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="iteration")
+    return frame.dropna(axis=1, how="all") if len(frame) else frame[["loss", metric_name(task), "learn_rate"]]

@@ -1,0 +1,78 @@
+"""The rows one ``train()`` call trains and validates on.
+
+A validation fraction is drawn once (stratified by class, from the network's generator) and kept on the network
+with the rows it holds out, so chained calls validate on rows they never trained on; it is drawn again only
+when the fraction or the training data change. A validation DataFrame is encoded through the design.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from . import checks
+from .errors import ArgumentError
+from .scoring import class_codes
+
+
+class Data(NamedTuple):
+    """Training ``X`` (n, D), ``T`` (n, K), ``codes`` (each row's class, None for regression); validation
+    ``X_val``, ``T_val`` (None without validation)."""
+
+    X: np.ndarray
+    T: np.ndarray
+    codes: np.ndarray | None
+    X_val: np.ndarray | None
+    T_val: np.ndarray | None
+
+
+class Split(NamedTuple):
+    """A validation fraction drawn from the training matrix ``X`` (by identity): the held-out row indices and
+    the two sides' arrays."""
+
+    fraction: float
+    X: np.ndarray
+    val: np.ndarray
+    train: Data
+
+
+def training_data(net, validation, batch_size) -> Data:
+    """The call's rows (may draw and keep a new split on the network); checks ``batch_size`` against them."""
+    data = _data(net, validation)
+    if batch_size is not None and batch_size > len(data.X):
+        raise ArgumentError(f"batch_size={batch_size} is larger than the {len(data.X)} training rows; "
+                            "use batch_size=None for full batches")
+    return data
+
+
+def _data(net, validation) -> Data:
+    X, T = net.X, net._T
+    codes = class_codes(T) if net.task == "classification" else None
+    if validation is None:
+        return Data(X, T, codes, None, None)
+    if isinstance(validation, pd.DataFrame):
+        X_val, T_val = net._scored(validation)
+        if len(X_val) == 0:
+            raise ArgumentError("validation data has no complete rows (predictors and response)")
+        return Data(X, T, codes, X_val, T_val)
+    if not checks.is_fraction(validation):
+        raise ArgumentError(f"validation must be a fraction in (0, 1) or a DataFrame, got {validation!r}")
+    split = net._split
+    if split is None or split.fraction != float(validation) or split.X is not net._X:
+        split = net._split = _draw(net, float(validation), codes)
+    return split.train
+
+
+def _draw(net, fraction: float, codes) -> Split:
+    """A shuffled split holding ``fraction`` of each class (of all rows, for regression)."""
+    X, T = net.X, net._T
+    groups = ([np.flatnonzero(codes == c) for c in range(len(net.classes))]
+              if codes is not None else [np.arange(len(X))])
+    val = np.sort(np.concatenate([net.rng.permutation(g)[:round(fraction * len(g))] for g in groups]))
+    train = np.setdiff1d(np.arange(len(X)), val)
+    if len(train) == 0 or len(val) == 0:
+        raise ArgumentError(f"validation={fraction} leaves no rows on one side of the split")
+    data = Data(X[train], T[train], None if codes is None else codes[train], X[val], T[val])
+    return Split(fraction, X, val, data)
