@@ -45,10 +45,10 @@ def check_row(net, row) -> int:
     return int(row)
 
 
-def backward_row(net, x, Z, H, output, t) -> tuple[list, list]:
+def backward_row(net, x, Z, H, t) -> tuple[list, list]:
     """(δ per layer, dW per layer), input layer first, for one row (each array has a leading axis of 1)."""
     act, loss = get_activation(net.activation), loss_for(net.task, len(net.classes))
-    deltas = [loss.delta(output, t)]
+    deltas = [loss.delta(Z[-1], t)]                            # dLoss/dz at the output's scores
     for l in range(len(net.weights) - 1, 0, -1):
         dH = deltas[0] @ net.weights[l][1:].T                 # dLoss/dh = δ(l+1)·W(l+1)[1:]ᵀ
         deltas.insert(0, dH * act.df(H[l - 1]))               # ⊙ f'(z), through the output h
@@ -74,7 +74,7 @@ def explain_step(net, row=0) -> Step:
     x = np.asarray(net.X[i:i + 1], dtype=np.float64)
     Z, H, output = layer_values(net, x)
     t = targets_of(net, [i])
-    deltas, grads = backward_row(net, x, Z, H, output, t)
+    deltas, grads = backward_row(net, x, Z, H, t)
     loss = loss_for(net.task, len(net.classes)).loss(Z[-1], t)
     step = Step(row=i, label=net.rows[i], x=x[0], z=[z[0] for z in Z], h=[h[0] for h in H], output=output[0],
                 y=t[0], delta=[d[0] for d in deltas], gradients=grads, loss=float(loss))

@@ -1,5 +1,5 @@
 """The values of every layer for some rows, in the maths' (n, units) layout: what explain_step, diagnose and the
-information criteria read. A plain forward pass (no dropout, no workspace), as the network predicts:
+information criteria read: core's forward pass, plus each hidden layer's scores z for the worked example:
 
     z1 = X·W1,  h1 = f(z1);   zl = [1, h(l-1)]·Wl,  hl = f(zl);   z = [1, h]·W_last,  output = link(z)
 """
@@ -10,21 +10,17 @@ import numpy as np
 
 from .activations import get_activation
 from .losses import loss_for
+from .propagation import forward, linear
 
 
 def layer_values(net, X: np.ndarray) -> tuple[list, list, np.ndarray]:
-    """Forward pass over the rows of X (n, D): (``Z``: each layer's scores (n, units), ``H``: each hidden
-    layer's outputs (n, units), ``output`` (n, K)). No dropout: the network as it predicts."""
-    act, link = get_activation(net.activation), loss_for(net.task, len(net.classes)).link
-    Z, H, inputs = [], [], np.asarray(X)
-    for l, W in enumerate(net.weights):
-        z = inputs @ W
-        Z.append(z)
-        if l == len(net.weights) - 1:
-            return Z, H, link(z)
-        H.append(act.f(z))
-        inputs = np.hstack([np.ones((len(z), 1), z.dtype), H[-1]])     # [1, h]: the bias input of the next layer
-    raise AssertionError("unreachable: a network has an output layer")
+    """Forward pass over the rows of X (n, D), by ``propagation.forward`` (no dropout: the network as it
+    predicts): (``Z``: every layer's scores (n, units), ``H``: each hidden layer's outputs, ``output`` (n, K))."""
+    weights, act = net.weights, get_activation(net.activation)
+    cache = forward(np.asarray(X), weights, act)
+    inputs = [cache.X, *cache.A[:-1]]
+    Z = [linear(inputs[l], W, np.empty_like(cache.A[l]), l == 0) for l, W in enumerate(weights[:-1])]
+    return [*Z, cache.Z], list(cache.A), loss_for(net.task, len(net.classes)).link(cache.Z)
 
 
 def targets_of(net, rows) -> np.ndarray:
