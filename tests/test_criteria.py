@@ -71,8 +71,8 @@ def test_glm_at_hidden0_reaches_r_fits(two_species, iris):
 
 def test_summary_shows_aic_bic_and_what_the_hidden_layer_bought(two_species):
     net = NeuralNetwork("Species ~ Sepal.Length + Sepal.Width", data=two_species, hidden=2, seed=1)
-    net.train(200, optimizer="adam", learn_rate=0.05, trace=0).feedforward()   # summary's loss line would refresh
-    before = snapshot(net)                                                     # output after train's last step
+    net.train(200, optimizer="adam", learn_rate=0.05, trace=0)
+    before = snapshot(net)
     text = str(net.summary())
     assert_unchanged(net, before)
     assert f"AIC, BIC        {net.aic():.6g}, {net.bic():.6g}  (k = 9 weights, n = 100 rows" in text
