@@ -29,6 +29,7 @@ import pandas as pd
 from . import checks
 from .design import _close
 from .errors import ArgumentError, ArgumentTypeError, DataError, TaskError
+from .frames import to_pandas
 from .plotting import training_frame
 from .report import output_names
 
@@ -65,7 +66,7 @@ def complete_frame(net, newdata) -> pd.DataFrame:
     if newdata is None and getattr(net, "data", None) is None:
         raise DataError("this network holds no training data frame (loaded from a file?): pass newdata=, a "
                         "DataFrame with the predictor columns (and the response, for permutation importance)")
-    frame = training_frame(net, newdata)
+    frame = training_frame(net, to_pandas(newdata, "newdata"))    # polars and other frames become pandas
     return frame[frame[list(net.design.predictors)].notna().all(axis=1)]
 
 

@@ -175,3 +175,12 @@ def test_permutation_finds_the_signal_of_a_classifier(planted):
     assert table.loc["signal", "importance"] > 0.3
     assert abs(table.loc["noise", "importance"]) < 0.05 * table.loc["signal", "importance"]
     assert abs(table.loc["g", "importance"]) < 0.05 * table.loc["signal", "importance"]
+
+
+def test_a_polars_frame_is_newdata_too(fitted, planted):
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame({c: planted[c].tolist() for c in planted.columns})
+    pd.testing.assert_frame_equal(fitted.importance(newdata=frame, seed=4, n_repeats=2),
+                                  fitted.importance(newdata=planted.reset_index(drop=True), seed=4, n_repeats=2))
+    pd.testing.assert_frame_equal(fitted.partial_dependence("g", newdata=frame),
+                                  fitted.partial_dependence("g", newdata=planted))
