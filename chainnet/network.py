@@ -16,8 +16,10 @@ import pandas as pd
 from . import (
     checks,
     criteria,
+    curves,
     dependence,
     diagnose,
+    diagram,
     explain,
     fields,
     frames,
@@ -290,9 +292,9 @@ class NeuralNetwork:
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
     plot_loss = plotting.plot_loss
     plot_decision_boundary = plotting.plot_decision_boundary
-    plot_fit = plotting.plot_fit
+    plot_fit = curves.plot_fit
     plot_predicted = plotting.plot_predicted
-    plot_network = plotting.plot_network
+    plot_network = diagram.plot_network
     summary = report.summary
     coef = report.coef
 
