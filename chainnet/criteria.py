@@ -42,12 +42,14 @@ def n_weights(net) -> int:
     return int(sum(W.size for W in net.weights))
 
 
-def training_data(net):
-    """The training frame the network keeps (``net.data``); scored, its complete rows are the training rows."""
-    if getattr(net, "data", None) is None:
+def training_rows(net):
+    """The rows of the training frame (``net.data``) the network was fitted on: its ``rows`` (after ``subset=``
+    and the rows dropped for missing values)."""
+    data = getattr(net, "data", None)
+    if data is None:
         raise DataError("this network holds no training data frame (loaded from a file?): give it one with "
                         "net.set_data(df)")
-    return net.data
+    return data.loc[net.rows] if data.index.is_unique else data
 
 
 def nll(net) -> float:
@@ -82,8 +84,11 @@ def glm(net):
     the likelihood has no maximum and the deviance is what 200 iterations reach, near 0.
     Returns ``(network, how it was fitted)``.
     """
-    base = type(net)(net.formula, training_data(net), hidden=0, task=net.task, standardize=net.standardize,
+    base = type(net)(net.formula, training_rows(net), hidden=0, task=net.task, standardize=net.standardize,
                      dtype=np.dtype(net.dtype).name, seed=0)
+    if len(base.Y) != len(net.Y):
+        raise DataError(f"the GLM found {len(base.Y)} training rows, the network {len(net.Y)}: the training frame "
+                        "changed since, or its index has duplicate labels; give it unique labels")
     if net.task == "regression":
         T = np.asarray(base.Y, dtype=np.float64).reshape(len(base.Y), -1)
         base.W1 = np.linalg.lstsq(base.X.astype(np.float64), T, rcond=None)[0]

@@ -89,3 +89,13 @@ def test_a_loaded_model_keeps_its_criteria_and_says_why_there_is_no_comparison(i
     assert loaded.aic() == pytest.approx(net.aic(), rel=1e-12) and loaded.bic() == pytest.approx(net.bic(), rel=1e-12)
     text = str(loaded.summary())
     assert "AIC, BIC" in text and "hidden layer    no comparison with hidden=0 (" in text and "set_data" in text
+
+
+def test_the_glm_uses_the_networks_rows_under_subset(iris):
+    keep = iris["Species"] != "setosa"
+    net = NeuralNetwork("Sepal.Length ~ Petal.Length", data=iris, hidden=2, subset=keep, seed=1)
+    base, _ = criteria.glm(net)
+    assert len(base.Y) == 100
+    X = np.column_stack([np.ones(100), iris.loc[keep, "Petal.Length"]])
+    beta = np.linalg.lstsq(X, iris.loc[keep, "Sepal.Length"], rcond=None)[0]
+    np.testing.assert_allclose(base.W1[:, 0], beta, rtol=1e-10)
