@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import checks
 from .design import _close
-from .errors import ArgumentError, ArgumentTypeError, DataError, TaskError
+from .errors import ArgumentError, ArgumentTypeError, DataError
 from .frames import to_pandas
 from .plotting import training_frame
 from .report import output_names
@@ -107,7 +107,7 @@ def _rows_scored(net, frame) -> int:
 def _one_hidden_layer(net, method: str):
     """(W_in (inputs, H) without the intercept row, W_out (H, K) without the bias row)."""
     if len(net.hidden) != 1:
-        raise TaskError(f"importance(method={method!r}) reads the weights of exactly one hidden layer; this "
+        raise ArgumentError(f"importance(method={method!r}) reads the weights of exactly one hidden layer; this "
                         f"network has {len(net.hidden)} ({list(net.hidden)}): use method='permutation', which "
                         "works for any network")
     keep = [i for i, c in enumerate(net.design.columns) if i != net.design.intercept]
@@ -128,7 +128,7 @@ def garson(net) -> pd.DataFrame:
     """Garson's relative importance (sums to 1), one column ``importance``; one output only."""
     W_in, W_out = _one_hidden_layer(net, "garson")
     if W_out.shape[1] != 1:
-        raise TaskError(f"importance(method='garson') is defined for one output (NeuralNetTools refuses more); "
+        raise ArgumentError(f"importance(method='garson') is defined for one output (NeuralNetTools refuses more); "
                         f"this network has {W_out.shape[1]} ({output_names(net)}): use method='olden' (one "
                         "column per output) or method='permutation'")
     c = np.abs(W_in) * np.abs(W_out[:, 0])           # c_ij = |w_ij|·|v_j|   (inputs, H)
