@@ -81,7 +81,9 @@ def shuffled(frame: pd.DataFrame, columns, order: np.ndarray) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------- methods
 def permutation(net, newdata=None, n_repeats=10, seed=None) -> pd.DataFrame:
     """Permutation importance by term (see the module docstring); deterministic given ``seed``."""
-    if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool) or n_repeats < 1:
+    if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool):
+        raise ArgumentTypeError(f"n_repeats must be an integer >= 1 (shuffles per term), got {n_repeats!r}")
+    if n_repeats < 1:
         raise ArgumentError(f"n_repeats must be an integer >= 1 (shuffles per term), got {n_repeats!r}; "
                             "10 is the default")
     checks.seed(seed)

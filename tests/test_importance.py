@@ -135,8 +135,11 @@ def test_bad_input_names_the_choice_and_the_fix(fitted, iris):
     before = snapshot(fitted)
     with pytest.raises(ArgumentError, match="unknown importance method 'oldn'.*'olden'"):
         fitted.importance("oldn")
-    for bad in (0, -1, 2.5, True):
-        with pytest.raises(ArgumentError, match="n_repeats must be an integer >= 1"):
+    for bad in (0, -1):
+        with pytest.raises(ArgumentError, match="n_repeats must be an integer >= 1.*10 is the default"):
+            fitted.importance(n_repeats=bad)
+    for bad in (2.5, True, "3"):
+        with pytest.raises(ArgumentTypeError, match="n_repeats must be an integer >= 1"):
             fitted.importance(n_repeats=bad)
     with pytest.raises(ArgumentError, match="reads the weights, not data.*permutation"):
         fitted.importance("olden", newdata=iris)
