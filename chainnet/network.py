@@ -16,12 +16,17 @@ import pandas as pd
 from . import (
     case_weights,
     checks,
+    criteria,
     curves,
+    dependence,
+    diagnose,
     diagram,
+    explain,
     fields,
     frames,
     gradcheck,
     html,
+    importance,
     metrics,
     nnet_print,
     objective,
@@ -416,6 +421,16 @@ class NeuralNetwork:
     fitted = rverbs.fitted
     residuals = rverbs.residuals
     update = rupdate.update
+
+    # ---- what the network learned (chainnet.importance, dependence, criteria, diagnose, explain) ----
+    # Queries defined there with the network as first argument; they leave the network as they found it.
+    importance = importance.importance
+    partial_dependence = dependence.partial_dependence
+    plot_partial = dependence.plot_partial
+    aic = criteria.aic
+    bic = criteria.bic
+    diagnose = diagnose.diagnose
+    explain_step = explain.explain_step
 
 
 def _nothing_to_score(design) -> DataError:

@@ -185,6 +185,7 @@ def _facts(net) -> dict:
         "iterations": f"{net.iteration}{last_rate}",
         "loss": LOSS_NAMES[net._loss.name],
         "rows": _rows_fact(net),
+        **_criteria(net),
     }
 
 
@@ -194,6 +195,12 @@ def _rows_fact(net) -> str:
                else ", case weights given" if net.case_weights is not None else "")
     note = getattr(net.design, "na_note", None)
     return f"{len(net.rows)}{weights}" + (f"; {note}" if note else "")
+
+
+def _criteria(net) -> dict:
+    """AIC, BIC and the comparison with the GLM at hidden=0 (chainnet.criteria; imported here: it uses plotting)."""
+    from .criteria import summary_facts
+    return summary_facts(net)
 
 
 def _number(value) -> str:
