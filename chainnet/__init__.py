@@ -15,6 +15,7 @@ from .errors import (
     FormulaError,
     ModelFileError,
     NewLevelError,
+    SaveError,
     TaskError,
 )
 from .network import NeuralNetwork
@@ -30,6 +31,7 @@ __all__ = [
     "ModelFileError",
     "NeuralNetwork",
     "NewLevelError",
+    "SaveError",
     "TaskError",
     "__version__",
     "datasets",
