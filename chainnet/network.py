@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, fields, frames, gradcheck, html, metrics, objective, plotting, report, scoring, training
+from . import checks, encoding, fields, frames, gradcheck, html, metrics, objective, plotting, report, scoring, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, DivergedError, TaskError
@@ -305,9 +305,13 @@ class NeuralNetwork:
 
     def set_data(self, data) -> NeuralNetwork:
         """Train on ``data`` from now on, encoded through the stored formula (levels, ``scale()``, standardisation
-        kept, not refitted): for a model loaded without its data, or new rows. Returns self."""
-        from .persistence import set_data
-        set_data(self, data)
+        kept, not refitted): for a model loaded without its data, or new rows. The pass buffers, the validation
+        split and the last ``output`` go with the old rows. Changes nothing when it raises. Returns self."""
+        data = frames.to_pandas(data)
+        X, Y, rows = encoding.encode(self.design, data)
+        T, Y = fields.checked_response(Y, self.design, self.dtype, len(X))
+        self._X, self._T, self._Y, self.rows, self.data = self._prepare(X), T, Y, rows, data
+        self.output, self._cache, self._cache_weights, self._split, self._buffers = None, None, None, None, {}
         return self
 
     def to_torch(self, dtype="float64"):
