@@ -156,15 +156,16 @@ class NeuralNetwork:
         """One gradient-descent step ``W ← W - lr·g``, g = ``gradients()``. Returns self.
 
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
-        Deterministic: dropout applies only inside ``train()``. A step to non-finite weights raises
-        ``DivergedError`` and changes nothing.
+        Deterministic: dropout applies only inside ``train()``. A step to weights whose loss is not finite
+        raises ``DivergedError`` and changes nothing (the check costs one forward pass at the new weights).
         """
         lr = checks.learn_rate(lr)
         with np.errstate(over="ignore", invalid="ignore"):
             w = self.params - lr * self._flat_gradient()
-        if not np.isfinite(w).all():
-            raise DivergedError(f"backpropagate({lr:g}) would make the weights infinite or NaN; they are left "
-                                f"as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
+            finite = np.isfinite(w).all() and np.isfinite(self._evaluate(self.X, self._T, weights=self._views(w))[0])
+        if not finite:
+            raise DivergedError(f"backpropagate({lr:g}) would make the weights or their loss infinite or NaN; "
+                                f"they are left as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
         np.copyto(self.params, w)
         return self
 
