@@ -32,10 +32,11 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from . import jsoncodec
-from .design import TASKS, Design, quote_names, referenced_columns, split_formula
+from .design import TASKS, Design, as_doubles, quote_names, referenced_columns, split_formula
 from .errors import DataError, FormulaError, ModelFileError
 from .formula_guard import check_formula
 from .namespace import Namespace
+from .rformula import r_formula
 
 
 # ---------------------------------------------------------------------------------------------- save
@@ -97,24 +98,42 @@ def _check_variables(formula: str, dtypes: dict, predictors) -> None:
     """The names of the formula are exactly the design's variables: every column the right side names is a
     predictor (so that it is data, from the frame, when the formula is evaluated), and every stored column is
     one the formula uses. A file that declares ``open`` as a column without making it a predictor is refused."""
-    qlhs, qrhs = split_formula(quote_names(formula, list(dtypes)))
+    qlhs, qrhs = split_formula(r_formula(quote_names(formula, list(dtypes))))
     response, used = referenced_columns(qlhs, qrhs, list(dtypes))
     if list(used) != list(predictors) or set(response) | set(used) != set(dtypes):
         raise ModelFileError(f"the model file's formula {formula!r} names the columns {response + used}, but the "
                              f"file declares {list(dtypes)} with the predictors {list(predictors)}: it was edited")
 
 
+ENCODER_KEYS, STATE_KEYS = {"kind", "state"}, {"categories"}
+TRANSFORM_KEYS = {"ddof", "center", "scale", "alpha", "norms2"}   # scale(), center(), poly()
+
+
+def _check_states(parsed, encoder: dict, transform: dict) -> None:
+    """formulaic's stored states hold only what it writes: encodings keyed by the formula's own factors (each
+    a kind and its categories), transform states keyed by calls inside those factors with their parameters."""
+    factors = {f.expr for spec in (parsed.lhs, parsed.rhs) for term in spec.formula for f in term.factors}
+    for expr, e in encoder.items():
+        if expr not in factors or not isinstance(e, dict) or set(e) != ENCODER_KEYS \
+                or not isinstance(e["state"], dict) or not set(e["state"]) <= STATE_KEYS:
+            raise ModelFileError(f"the model file's encoder_state entry {expr!r} is not one formulaic writes for "
+                                 "this formula: the file was edited")
+    for expr, state in transform.items():
+        if not any(expr in f for f in factors) or not isinstance(state, dict) or not set(state) <= TRANSFORM_KEYS:
+            raise ModelFileError(f"the model file's transform_state entry {expr!r} is not one formulaic writes for "
+                                 "this formula: the file was edited")
+
+
 def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
+    parsed, transform = _parsed(formula, dtypes), facts["transform_state"]
+    _check_states(parsed, facts["encoder_state"], transform)
     encoder = {expr: (Factor.Kind(e["kind"]), dict(e["state"])) for expr, e in facts["encoder_state"].items()}
-    transform = facts["transform_state"]
-    if not isinstance(transform, dict):
-        raise ModelFileError("the model file's transform_state must be a mapping")
-    rhs = _parsed(formula, dtypes).rhs.update(materializer="pandas", output="pandas",
-                                              transform_state=transform, encoder_state=encoder)
+    rhs = parsed.rhs.update(materializer="pandas", output="pandas", transform_state=transform, encoder_state=encoder)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = rhs.get_model_matrix(_prototype(predictors, dtypes, levels), context=Namespace())
+            prototype = as_doubles(_prototype(predictors, dtypes, levels), r_formula(quote_names(formula, list(dtypes))))
+            matrix = rhs.get_model_matrix(prototype, context=Namespace())
     except Exception as exc:
         raise ModelFileError(f"the model file's formula encoding does not rebuild: {exc}") from exc
     if tuple(map(str, matrix.columns)) != columns:
@@ -126,7 +145,7 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
 
 def _parsed(formula: str, dtypes: dict):
     """The formula parsed as ``model_matrix`` parsed it in training (``.`` = the columns the formula uses)."""
-    quoted = quote_names(formula, list(dtypes))
+    quoted = r_formula(quote_names(formula, list(dtypes)))
     try:
         return ModelSpec.from_spec(quoted, context={"__formulaic_variables_available__": list(dtypes)})
     except FormulaicError as exc:
@@ -178,7 +197,8 @@ def response_matrix(design: Design, frame: pd.DataFrame) -> np.ndarray:
             materializer="pandas", output="pandas", transform_state=design.spec.transform_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = spec.get_model_matrix(frame.reset_index(drop=True), context=Namespace())
+            quoted = r_formula(quote_names(design.formula, list(design.dtypes)))
+            matrix = spec.get_model_matrix(as_doubles(frame.reset_index(drop=True), quoted), context=Namespace())
     except FormulaicError as exc:
         raise DataError(f"the response {lhs!r} could not be computed from the data: {exc}") from exc
     if tuple(map(str, matrix.columns)) != tuple(design.targets):

@@ -13,7 +13,28 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, encoding, fields, frames, gradcheck, html, metrics, objective, plotting, report, scoring, training
+from . import (
+    checks,
+    criteria,
+    curves,
+    dependence,
+    diagnose,
+    diagram,
+    encoding,
+    explain,
+    fields,
+    frames,
+    gradcheck,
+    html,
+    importance,
+    metrics,
+    objective,
+    pickling,
+    plotting,
+    report,
+    scoring,
+    training,
+)
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, DivergedError, TaskError
@@ -47,7 +68,7 @@ class NeuralNetwork:
     """
 
     def __init__(self, formula, data, hidden=5, *, activation="sigmoid", task=None, init="auto", seed=None,
-                 decay=0.0, dropout=0.0, standardize=False, dtype="float64"):
+                 decay=0.0, dropout=0.0, standardize=False, dtype="float64", subset=None):
         hidden = checks.hidden_units(hidden)
         act = get_activation(activation)
         init = resolve_init(init, act.name)
@@ -57,7 +78,7 @@ class NeuralNetwork:
         checks.seed(seed)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
-        design, X, Y, rows = Design.build(formula, data, task, context)
+        design, X, Y, rows = Design.build(formula, data, task, context, subset)
         self.design, self.rows = design, rows
         self.data = data  # the training frame, by reference: the plots read the predictors from it
         self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
@@ -73,6 +94,7 @@ class NeuralNetwork:
 
     # ------------------------------------------------------------------------------------------ fields
     formula = property(lambda self: self.design.formula, doc="The formula, as given.")
+    na_rows = property(lambda self: self.design.na_rows, doc="Labels of the rows dropped for missing values.")
     task = property(lambda self: self.design.task, doc="'classification' or 'regression'.")
     classes = property(lambda self: list(self.design.classes or []), doc="The response's levels.")
 
@@ -274,9 +296,9 @@ class NeuralNetwork:
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
     plot_loss = plotting.plot_loss
     plot_decision_boundary = plotting.plot_decision_boundary
-    plot_fit = plotting.plot_fit
+    plot_fit = curves.plot_fit
     plot_predicted = plotting.plot_predicted
-    plot_network = plotting.plot_network
+    plot_network = diagram.plot_network
     summary = report.summary
     coef = report.coef
 
@@ -285,6 +307,8 @@ class NeuralNetwork:
     evaluate = metrics.evaluate
     confusion = metrics.confusion
     _repr_html_ = html.network_card
+    __getstate__ = pickling.getstate     # pickle/deepcopy: the layers stay views of the flat parameters
+    __setstate__ = pickling.setstate
 
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))
@@ -377,6 +401,16 @@ class NeuralNetwork:
     def _require(self, task, what, instead):
         if self.task != task:
             raise TaskError(f"{what} is for {task} networks; this one does {self.task}: use {instead}")
+
+    # ---- what the network learned (chainnet.importance, dependence, criteria, diagnose, explain) ----
+    # Queries defined there with the network as first argument; they leave the network as they found it.
+    importance = importance.importance
+    partial_dependence = dependence.partial_dependence
+    plot_partial = dependence.plot_partial
+    aic = criteria.aic
+    bic = criteria.bic
+    diagnose = diagnose.diagnose
+    explain_step = explain.explain_step
 
 
 def _nothing_to_score(design) -> DataError:
