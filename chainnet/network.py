@@ -118,6 +118,18 @@ class NeuralNetwork:
         self._cache, self._split = None, None
 
     @property
+    def params(self) -> np.ndarray:
+        """The flat parameter vector (all layers, in order); ``W1, W2, ...`` are views into it."""
+        return self.__dict__.get("params")
+
+    @params.setter
+    def params(self, value):
+        # copied into the buffer, never rebound: a new array would detach the live views W1, W2, ...
+        flat = self.params
+        np.copyto(flat, fields.checked_array("params", value, flat.shape, self.dtype, f"shape {flat.shape}"))
+        self._cache = None
+
+    @property
     def weights(self) -> list:
         """The weight matrices ``[W1, W2, ...]``: live views into the flat parameter vector ``params``."""
         return list(self._weights)

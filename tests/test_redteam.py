@@ -52,3 +52,26 @@ def test_save_never_replaces_a_device_or_fifo(tmp_path, iris):
         net.save(fifo)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]     # no temporary file left either
+
+
+# ------------------------------------------------------------------------------------------- params setter
+def test_assigning_params_copies_into_the_live_buffer(iris):
+    """net.params = v rebound the attribute: W1, W2 stayed views of the old buffer, so the network computed with
+    the old weights, trained the new vector, and saved W1 from the old one. Assigning copies into the buffer."""
+    net = trained(iris)
+    W1 = net.W1
+    net.params = np.zeros(net.params.size)
+    assert (W1 == 0).all() and (net.W1 == 0).all()
+    assert net.compute_loss() == pytest.approx(150 * np.log(3), rel=1e-12)   # all-zero weights: p = 1/3
+    net.train(1, trace=0)
+    assert np.shares_memory(net.W1, net.params) and np.array_equal(np.concatenate(
+        [W.ravel() for W in net.weights]), net.params)
+
+
+@pytest.mark.parametrize("value", ["abc", np.zeros(3), [np.nan] * 43])
+def test_a_bad_params_assignment_is_a_clear_error_and_changes_nothing(iris, value):
+    net = trained(iris)
+    before = whole_state(net)
+    with pytest.raises((ArgumentTypeError, ValueError), match="params"):
+        net.params = value
+    assert whole_state(net) == before
