@@ -75,3 +75,18 @@ def test_a_bad_params_assignment_is_a_clear_error_and_changes_nothing(iris, valu
     with pytest.raises((ArgumentTypeError, ValueError), match="params"):
         net.params = value
     assert whole_state(net) == before
+
+
+# ------------------------------------------------------------------------------------------- negative seed
+def test_a_negative_seed_is_a_clear_error_in_python_and_the_cli(iris, tmp_path, capsys):
+    """seed=-1 leaked numpy's raw 'ValueError: expected non-negative integer' (with a traceback from
+    `chainnet fit --seed -1`)."""
+    from chainnet import ArgumentError
+    from chainnet.cli import main
+    with pytest.raises(ArgumentError, match="seed must be an integer >= 0"):
+        NeuralNetwork("Species ~ .", iris, seed=-1)
+    path = tmp_path / "iris.csv"
+    iris.to_csv(path, index=False)
+    assert main(["fit", "Species ~ .", str(path), "--iterations", "2", "--seed", "-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("chainnet: error: seed must be an integer >= 0")
