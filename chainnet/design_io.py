@@ -30,6 +30,7 @@ import pandas as pd
 from formulaic import ModelSpec
 from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
+from formulaic.utils.code import format_expr, sanitize_variable_names
 
 from . import jsoncodec
 from .design import TASKS, Design, as_doubles, quote_names, referenced_columns, split_formula
@@ -118,6 +119,8 @@ def _check_states(parsed, encoder: dict, transform: dict) -> None:
                 or not isinstance(e["state"], dict) or not set(e["state"]) <= STATE_KEYS:
             raise ModelFileError(f"the model file's encoder_state entry {expr!r} is not one formulaic writes for "
                                  "this formula: the file was edited")
+    # formulaic keys a transform's state by the call with back-quoted names sanitised (`Petal.Width` -> Petal_Width)
+    factors |= {format_expr(sanitize_variable_names(f, {}, {})) for f in factors}
     for expr, state in transform.items():
         if not any(expr in f for f in factors) or not isinstance(state, dict) or not set(state) <= TRANSFORM_KEYS:
             raise ModelFileError(f"the model file's transform_state entry {expr!r} is not one formulaic writes for "
