@@ -109,3 +109,41 @@ def test_a_transform_of_a_dotted_column_saves_and_loads(iris, tmp_path, formula)
         pw = iris["Petal.Width"]
         X = back._scored(new)[0]
         np.testing.assert_allclose(X[:, 1], (new["Petal.Width"] - pw.mean()) / pw.std(ddof=1), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------- edited labels
+def _edited_file(tmp_path, iris, edit):
+    """A real saved model whose JSON document is edited by ``edit(meta)``, written back as a new .npz."""
+    import io
+    import json
+    import zipfile
+    d = iris.assign(g=np.where(iris.index % 2, "a", "b"))
+    NeuralNetwork("Species ~ Sepal.Length + g + scale(Petal.Width)", d, seed=1).train(2, trace=0).save(
+        tmp_path / "m.npz")
+    with zipfile.ZipFile(tmp_path / "m.npz") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    meta = json.loads(np.load(io.BytesIO(members["meta.npy"])).tobytes())
+    edit(meta)
+    buf = io.BytesIO()
+    np.save(buf, np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    members["meta.npy"] = buf.getvalue()
+    with zipfile.ZipFile(tmp_path / "x.npz", "w") as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    return tmp_path / "x.npz", d
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda m: m["design"]["levels"].__setitem__("g", [["a"], ["b"]]), "levels of 'g'"),   # raw TypeError at predict
+    (lambda m: m["design"]["levels"].__setitem__("g", ["a", "a"]), "levels of 'g'"),
+    (lambda m: [v.__setitem__("scale", {"$float": "nan"}) for v in m["design"]["transform_state"].values()],
+     "transform parameters"),                                                              # silently predicted NaN
+    (lambda m: m["design"].__setitem__("response", "Sepal.Length"), "response 'Sepal.Length'"),
+])
+def test_edited_levels_response_and_transform_state_are_refused_at_load(tmp_path, iris, edit, match):
+    """These edits loaded, then predict() leaked a raw TypeError (unhashable levels), predicted NaN for every
+    row without a word (a NaN scale()), or scored a different column than the formula's response."""
+    from chainnet import ModelFileError
+    path, d = _edited_file(tmp_path, iris, edit)
+    with pytest.raises(ModelFileError, match=match):
+        NeuralNetwork.load(path)
