@@ -161,3 +161,22 @@ def test_backpropagate_to_finite_weights_with_a_nan_loss_raises_and_changes_noth
     with pytest.raises(DivergedError):
         net.backpropagate(1e308)
     assert whole_state(net) == before and np.isfinite(net.compute_loss())
+
+
+# ------------------------------------------------------------------------------------------- formulas in Python
+@pytest.mark.parametrize("formula", ["Species ~ sqrt(-Sepal.Length)", "Species ~ log(Sepal.Length - 10)",
+                                     "Species ~ log(Sepal.Length, -1)"])
+def test_a_term_that_is_nan_on_every_row_is_a_data_error(iris, formula):
+    """sqrt/log of negative values on every row: formulaic dropped all rows and the response code leaked a raw
+    'IndexError: tuple index out of range' (R says the values are NaN)."""
+    from chainnet import DataError
+    with pytest.raises(DataError, match="NaN on every row"):
+        NeuralNetwork(formula, iris)
+
+
+def test_a_multi_part_formula_is_a_formula_error(iris):
+    """'y ~ a | b' (formulaic's multi-part syntax) leaked "AttributeError: 'tuple' object has no attribute
+    'to_numpy'" from the Python constructor."""
+    from chainnet import FormulaError
+    with pytest.raises(FormulaError, match=r"'\|' parts"):
+        NeuralNetwork("Species ~ Sepal.Length | Petal.Width", iris)
