@@ -69,6 +69,7 @@ class NeuralNetwork:
         self.decay = checks.non_negative("decay", decay)
         self.dropout = checks.dropout(dropout, len(hidden))
         checks.seed(seed)
+        standardize = checks.boolean("standardize", standardize)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
         design, X, Y, rows = Design.build(formula, data, task, context, subset)

@@ -180,3 +180,11 @@ def test_a_multi_part_formula_is_a_formula_error(iris):
     from chainnet import FormulaError
     with pytest.raises(FormulaError, match=r"'\|' parts"):
         NeuralNetwork("Species ~ Sepal.Length | Petal.Width", iris)
+
+
+@pytest.mark.parametrize("value", ["yes", "no", 1, None])
+def test_standardize_must_be_a_boolean(iris, value):
+    """standardize='no' was taken as True (any truthy value), unlike every other flag (shuffle, progress,
+    include_data), which are checked."""
+    with pytest.raises(ArgumentTypeError, match="standardize must be True or False"):
+        NeuralNetwork("Species ~ .", iris, standardize=value)
