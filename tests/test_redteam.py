@@ -188,3 +188,13 @@ def test_standardize_must_be_a_boolean(iris, value):
     include_data), which are checked."""
     with pytest.raises(ArgumentTypeError, match="standardize must be True or False"):
         NeuralNetwork("Species ~ .", iris, standardize=value)
+
+
+@pytest.mark.parametrize("columns", [["accuracy", "learn_rate"], ["loss", "accuracy", "evil"]])
+def test_edited_history_columns_are_refused_at_load(tmp_path, iris, columns):
+    """A file whose history names other columns loaded, then repr(), summary() and net.history leaked a raw
+    pandas KeyError ('loss' / 'learn_rate')."""
+    from chainnet import ModelFileError
+    path, d = _edited_file(tmp_path, iris, lambda m: m.__setitem__("history", columns))
+    with pytest.raises(ModelFileError, match="history columns"):
+        NeuralNetwork.load(path)
