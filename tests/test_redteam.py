@@ -198,3 +198,14 @@ def test_edited_history_columns_are_refused_at_load(tmp_path, iris, columns):
     path, d = _edited_file(tmp_path, iris, lambda m: m.__setitem__("history", columns))
     with pytest.raises(ModelFileError, match="history columns"):
         NeuralNetwork.load(path)
+
+
+def test_a_numeric_column_with_one_typo_gets_a_data_warning(iris):
+    """One 'abc' (or '?', 'missing') in a numeric column makes it text: Sepal.Length silently became 34 dummy
+    columns (a 38-5-3 network on 150 rows); the 'numbers stored as text' warning needed every value numeric."""
+    from chainnet import DataWarning
+    bad = iris.astype({"Sepal.Length": object})
+    bad.loc[5, "Sepal.Length"] = "abc"
+    bad["Sepal.Length"] = bad["Sepal.Length"].astype(str)
+    with pytest.warns(DataWarning, match=r"'Sepal.Length' holds numbers stored as text except \['abc'\]"):
+        NeuralNetwork("Species ~ .", bad, seed=1)
