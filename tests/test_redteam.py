@@ -209,3 +209,13 @@ def test_a_numeric_column_with_one_typo_gets_a_data_warning(iris):
     bad["Sepal.Length"] = bad["Sepal.Length"].astype(str)
     with pytest.warns(DataWarning, match=r"'Sepal.Length' holds numbers stored as text except \['abc'\]"):
         NeuralNetwork("Species ~ .", bad, seed=1)
+
+
+def test_the_cli_reports_an_impossible_network_size_in_one_line(iris, tmp_path, capsys):
+    """`chainnet fit ... --hidden 100000,100000` printed numpy's _ArrayMemoryError traceback (74.5 GiB); here 10^7 units (800 TB: beyond any address space, so no overcommit can accept it)."""
+    from chainnet.cli import main
+    path = tmp_path / "iris.csv"
+    iris.to_csv(path, index=False)
+    assert main(["fit", "Species ~ .", str(path), "--hidden", "10000000,10000000", "--iterations", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("chainnet: error: out of memory") and "GiB" in err[0]
