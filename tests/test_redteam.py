@@ -218,4 +218,4 @@ def test_the_cli_reports_an_impossible_network_size_in_one_line(iris, tmp_path, 
     iris.to_csv(path, index=False)
     assert main(["fit", "Species ~ .", str(path), "--hidden", "10000000,10000000", "--iterations", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("chainnet: error: out of memory") and "GiB" in err[0]
+    assert len(err) == 1 and err[0].startswith("chainnet: error: out of memory") and "TiB" in err[0]
