@@ -112,7 +112,8 @@ def _check_labels(formula: str, dtypes: dict, facts: dict) -> None:
     left side and its one target, and the fitted transform parameters are finite numbers (a NaN ``scale`` would
     make every prediction NaN without a word)."""
     for col, levels in facts["levels"].items():
-        if not all(isinstance(v, (str, int, float)) and v == v for v in levels) or len(set(levels)) != len(levels):
+        if not all(isinstance(v, (str, int)) or (isinstance(v, float) and np.isfinite(v)) for v in levels) \
+                or len(set(levels)) != len(levels):
             raise ModelFileError(f"the model file's levels of {col!r} must be distinct texts or numbers: it was edited")
     response = facts["response"]
     lhs = referenced_columns(*split_formula(r_formula(quote_names(formula, list(dtypes)))), list(dtypes))[0]

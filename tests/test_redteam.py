@@ -144,7 +144,7 @@ def test_edited_levels_response_and_transform_state_are_refused_at_load(tmp_path
     """These edits loaded, then predict() leaked a raw TypeError (unhashable levels), predicted NaN for every
     row without a word (a NaN scale()), or scored a different column than the formula's response."""
     from chainnet import ModelFileError
-    path, d = _edited_file(tmp_path, iris, edit)
+    path, _ = _edited_file(tmp_path, iris, edit)
     with pytest.raises(ModelFileError, match=match):
         NeuralNetwork.load(path)
 
@@ -195,7 +195,7 @@ def test_edited_history_columns_are_refused_at_load(tmp_path, iris, columns):
     """A file whose history names other columns loaded, then repr(), summary() and net.history leaked a raw
     pandas KeyError ('loss' / 'learn_rate')."""
     from chainnet import ModelFileError
-    path, d = _edited_file(tmp_path, iris, lambda m: m.__setitem__("history", columns))
+    path, _ = _edited_file(tmp_path, iris, lambda m: m.__setitem__("history", columns))
     with pytest.raises(ModelFileError, match="history columns"):
         NeuralNetwork.load(path)
 
