@@ -91,7 +91,8 @@ class NeuralNetwork:
         self.data = data  # the training frame, by reference: the plots read the predictors from it
         self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
         self._act, self._loss = act, loss_for(design.task, len(design.classes or ()))
-        self.center, self.scale = _standardization(X, design.columns) if standardize else (None, None)
+        self.center, self.scale = (_standardization(X, design.columns, self.case_weights) if standardize
+                                   else (None, None))
         self.standardize = bool(standardize)
         self._X = self._prepare(X)
         self.Y = Y
@@ -467,12 +468,18 @@ def _caller_context() -> dict:
     return {**frame.f_globals, **frame.f_locals}
 
 
-def _standardization(X: np.ndarray, columns) -> tuple[np.ndarray, np.ndarray]:
+def _standardization(X: np.ndarray, columns, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sd (R's ``scale``, n - 1) of each numeric design column; intercept and dummy columns
     (formulaic names them ``name[level]``) get centre 0 and scale 1, and so does a constant column: centring
-    would turn it to zeros, and without an intercept (``- 1``) it is the model's only constant term."""
-    sd = X.std(axis=0, ddof=1) if len(X) > 1 else np.zeros(X.shape[1])
+    would turn it to zeros, and without an intercept (``- 1``) it is the model's only constant term.
+
+    With case weights ``w`` (n,) they are frequency weights, as in the loss: m = Σ wᵢxᵢ / Σ w and
+    sd² = Σ wᵢ(xᵢ - m)² / (Σ w - 1), which is the mean and sd of the data with row i repeated wᵢ times."""
+    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=np.float64)
+    total = float(w.sum())
+    mean = w @ X / total if total > 0 else np.zeros(X.shape[1])
+    sd = np.sqrt(w @ (X - mean) ** 2 / (total - 1.0)) if total > 1 else np.zeros(X.shape[1])
     numeric = np.array([c != "Intercept" and "[" not in c for c in columns]) & (sd > 0)
-    center = np.where(numeric, X.mean(axis=0), 0.0)
+    center = np.where(numeric, mean, 0.0)
     scale = np.where(numeric, sd, 1.0)
     return center, scale

@@ -9,9 +9,9 @@ formula ``y ~ <formula>`` (default ``~ .``) over the columns of ``X``: a DataFra
 dotted names work; text and categorical columns are dummy-coded by the formula), an array's columns are named
 ``x0, x1, ...``. The fitted ``network_`` is an ordinary ``NeuralNetwork``: ``clf.network_.summary()``.
 
-``sample_weight``: frequency weights. A row of integer weight w counts w times, so fitting with it *is* fitting
-on the data with that row repeated w times (weight 0 drops the row); the network trains on those repeated
-rows. Fractional weights need the network's own row weights (``weights=``, issue 12) and are refused until then.
+``sample_weight``: the network's case weights (``NeuralNetwork(weights=)``): the loss is Σ wᵢℓᵢ and the
+standardisation uses weighted means and sds, so a row of integer weight w counts as w copies of it (weight 0
+drops it) and fractional weights work too.
 """
 
 from __future__ import annotations
@@ -68,14 +68,15 @@ class _NeuralNetworkEstimator(BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Build ``y ~ formula`` over ``X``'s columns and train the network; returns self."""
         frame, y = self._validated(X, y, reset=True)
-        rows = _repeats(sample_weight, frame)
+        w = _case_weights(sample_weight, frame)
         response = _response_name(frame.columns)
-        data = frame.iloc[rows].reset_index(drop=True)
-        data[response] = self._response(y[rows])
+        data = frame.reset_index(drop=True)
+        data[response] = self._response(y)
         net = NeuralNetwork(self._formula(response), data, hidden=self.hidden, activation=self.activation,
                             task=self._task, seed=_seed(self.random_state), decay=self.decay,
-                            dropout=self.dropout, standardize=self.standardize)
-        net.train(self.iterations, learn_rate=self._learn_rate(len(data)), tolerance=0.0, trace=0,
+                            dropout=self.dropout, standardize=self.standardize, weights=w)
+        net.train(self.iterations, learn_rate=self._learn_rate(len(data) if w is None else float(w.sum())),
+                  tolerance=0.0, trace=0,
                   optimizer=self.optimizer, batch_size=self.batch_size)
         self.network_ = net
         self.loss_curve_ = net.history["loss"].to_numpy()
@@ -214,21 +215,18 @@ def _check_complete(X: pd.DataFrame) -> None:
         raise DataError(f"Input X contains NaN or infinity in column(s) {bad}: impute or drop those rows first")
 
 
-def _repeats(sample_weight, frame) -> np.ndarray:
-    """Row indices, row i repeated sample_weight[i] times (all rows once without weights)."""
-    n = len(frame)
+def _case_weights(sample_weight, frame) -> np.ndarray | None:
+    """``sample_weight`` as the network's case weights (n,): the loss is Σ wᵢℓᵢ and the standardisation weighted,
+    so an integer weight w is the row repeated w times (scikit-learn's equivalence check) and 0 drops it."""
     if sample_weight is None:
-        return np.arange(n)
+        return None
     with _chainnet_errors("sample_weight"):
         w = _check_sample_weight(sample_weight, frame)
     if (w < 0).any() or not np.isfinite(w).all():
         raise DataError("sample_weight must be finite and non-negative")
     if not w.any():
         raise DataError("sample_weight has only zero weights: at least one row needs a non-zero weight")
-    if not np.array_equal(w, np.round(w)):
-        raise ArgumentTypeError("sample_weight must hold whole numbers (frequency weights: a row counts that many "
-                                "times); fractional weights need NeuralNetwork(weights=...), not available yet")
-    return np.repeat(np.arange(n), w.astype(np.int64))
+    return w
 
 
 def _seed(random_state) -> int | None:

@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from chainnet import ArgumentError, ArgumentTypeError, DataError, NeuralNetwork
+from chainnet import ArgumentError, DataError, NeuralNetwork
 from chainnet.optimizers import OPTIMIZERS
 from chainnet.sklearn import DEFAULT_OPTIMIZER, NeuralNetworkClassifier, NeuralNetworkRegressor
 
@@ -151,9 +151,11 @@ def test_integer_sample_weights_are_repeated_rows(toy):
     est = NeuralNetworkRegressor(hidden=2, iterations=25, learn_rate=0.05, random_state=0)
     weighted = clone(est).fit(X, y, sample_weight=w)
     repeated = clone(est).fit(X.iloc[rows], y.iloc[rows])
-    np.testing.assert_array_equal(weighted.predict(X), repeated.predict(X))
-    with pytest.raises(ArgumentTypeError, match="whole numbers"):
-        clone(est).fit(X, y, sample_weight=np.full(len(X), 0.5))
+    # case weights, not repeated rows, in the network: the same objective and standardisation, summed in another order
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-9)
+    half = clone(est).fit(X, y, sample_weight=np.full(len(X), 0.5))        # fractional weights: Σ 0.5·(ŷ - y)²
+    residual = half.predict(X) - y.to_numpy()
+    assert half.network_.compute_loss() == pytest.approx(0.5 * np.sum(residual ** 2), rel=1e-10)
     with pytest.raises(ValueError, match="non-zero|zero weights"):
         clone(est).fit(X, y, sample_weight=np.zeros(len(X)))
 
