@@ -6,6 +6,7 @@
 """
 
 from . import datasets, optim, schedules
+from .convergence import ConvergenceWarning, LossIncreaseWarning
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -24,9 +25,11 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ChainnetError",
+    "ConvergenceWarning",
     "DataError",
     "DivergedError",
     "FormulaError",
+    "LossIncreaseWarning",
     "ModelFileError",
     "NeuralNetwork",
     "NewLevelError",

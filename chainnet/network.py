@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, fields, frames, gradcheck, html, metrics, plotting, report, scoring, training
+from . import checks, convergence, fields, frames, gradcheck, html, metrics, plotting, report, scoring, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, DivergedError, TaskError
@@ -71,6 +71,8 @@ class NeuralNetwork:
         self.weights = self._initial_weights()
         self.output, self._cache, self._cache_weights = None, None, None
         self.optimizer, self.iteration, self._history = None, 0, []
+        self.converged, self.convergence, self.restarts = None, None, None  # set by train()
+        self._step_run = None  # a run of backpropagate() calls, for the blow-up rule (chainnet.convergence)
 
     # ------------------------------------------------------------------------------------------ fields
     formula = property(lambda self: self.design.formula, doc="The formula, as given.")
@@ -157,8 +159,8 @@ class NeuralNetwork:
         """One gradient-descent step ``W ← W - lr·g``, g = ``gradients()``. Returns self.
 
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
-        Deterministic: dropout applies only inside ``train()``. A step to non-finite weights raises
-        ``DivergedError`` and changes nothing.
+        Deterministic: dropout applies only inside ``train()``. A step to non-finite weights, or one that blows
+        the loss up (the rule of ``chainnet.convergence``), raises ``DivergedError`` and changes nothing.
         """
         lr = checks.learn_rate(lr)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -166,12 +168,15 @@ class NeuralNetwork:
         if not np.isfinite(w).all():
             raise DivergedError(f"backpropagate({lr:g}) would make the weights infinite or NaN; they are left "
                                 f"as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            after = self._evaluate(self.X, self._T, weights=self._views(w))[0]
+        convergence.check_step(self, self.compute_loss(), w, after, lr)
         np.copyto(self.params, w)
         return self
 
-    def train(self, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, *, optimizer=None,
+    def train(self, iterations=10000, learn_rate=None, tolerance=0.01, trace=100, *, optimizer=None,
               batch_size=None, shuffle=True, validation=None, patience=None, schedule=None,
-              progress=False) -> NeuralNetwork:
+              progress=False, restarts=None) -> NeuralNetwork:
         """Repeat forward and backward passes ``iterations`` times (one iteration = one pass over the rows).
 
         Stops early when the iteration's loss falls below ``tolerance``; every ``trace`` iterations prints
@@ -188,9 +193,14 @@ class NeuralNetwork:
         it as after the last finished iteration; a divergence keeps the last iteration with a finite loss no
         worse than the start. ``progress=True``: a tqdm bar on stderr. Calling ``train`` again continues where
         it stopped. Returns self.
+
+        ``"lbfgs"``, ``"bfgs"`` (at most 3,000 weights) and ``"rprop"`` work on full batches and need no
+        ``learn_rate`` (given, it scales the step). ``restarts=k``: k starts, the best kept (``net.restarts``
+        lists them; see ``chainnet.restarts``). Afterwards ``converged`` and ``convergence`` say how the call
+        ended (``chainnet.convergence``); a loss that blows up, finite or not, raises ``DivergedError``.
         """
         s = training.settings(self, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle,
-                              validation, patience, schedule, progress)
+                              validation, patience, schedule, progress, restarts)
         training.train(self, s)
         return self
 
@@ -360,8 +370,8 @@ class NeuralNetwork:
         init, shapes = INITIALIZERS[self.init], self._shapes()
         weights = [init(self.rng, shape, self._bias_row(l)) for l, shape in enumerate(shapes)]
         last = self._bias_row(len(shapes) - 1)
-        if self.task == "regression" and self.init != "r6" and last is not None:
-            weights[-1][last] = self._T.mean(axis=0)  # start at the mean response
+        if self.task == "regression" and last is not None:
+            weights[-1][last] = self._T.mean(axis=0)  # start at the mean response, under every init
         return weights
 
     def _bias_row(self, layer: int):

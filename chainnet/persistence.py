@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import checks, jsoncodec, training
 from .activations import get_activation
+from .convergence import CONVERGED
 from .design_io import design_facts, design_from_facts, response_matrix
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError, ModelFileError
 from .initializers import resolve_init
@@ -84,7 +85,8 @@ def _meta(net, include_data: bool) -> dict:
         "format": FORMAT, "version": VERSION, "chainnet": _version(),
         "model": {"hidden": list(net.hidden), "activation": net.activation, "init": net.init, "seed": net.seed,
                   "decay": net.decay, "dropout": list(net.dropout), "standardize": net.standardize,
-                  "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration)},
+                  "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration),
+                  "convergence": net.convergence},
         "design": design_facts(net.design),
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
                                                "t": int(net.optimizer_state["t"]),
@@ -114,8 +116,10 @@ def _arrays(net, include_data: bool) -> dict:
         arrays["center"], arrays["scale"] = np.asarray(net.center), np.asarray(net.scale)
     if net.optimizer is not None:
         for slot, state in net.optimizer_state.items():
-            if slot != "t":
+            if slot != "t" and state.shape == net.params.shape:      # aligned with the weights: one per layer
                 arrays.update({f"opt.{slot}.{l + 1}": a for l, a in enumerate(net._views(state))})
+            elif slot != "t":                                        # a history of pairs, a scalar: as it is
+                arrays[f"opt.{slot}"] = state
     if net._history:
         columns = _history_columns(net._history)
         arrays["history"] = np.array([[row.get(c, np.nan) for c in columns] for row in net._history], dtype=float)
@@ -265,6 +269,8 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net.optimizer, net.optimizer_state = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
     net._history = _history(meta["history"], arrays)
+    net.convergence, net.restarts, net._step_run = _convergence(m.get("convergence")), None, None
+    net.converged = None if net.convergence is None else CONVERGED[net.convergence]
     leftover = set(arrays) - _consumed(net, data)
     if leftover:
         raise ModelFileError(f"the model file holds unexpected entries {sorted(leftover)}: it was edited")
@@ -354,12 +360,22 @@ def _optimizer(spec, arrays, weights):
     t = spec["t"]
     if not isinstance(t, int) or isinstance(t, bool) or t < 0:
         raise ModelFileError(f"the optimizer's step count t must be an integer >= 0, got {t!r}")
-    slots = spec["slots"]
-    if list(slots) != list(opt.slots):
-        raise ModelFileError(f"optimizer {opt.name!r} keeps state {list(opt.slots)}, the file has {slots}")
+    slots, n = spec["slots"], sum(W.size for W in weights)
+    template = opt.init_state(n, weights[0].dtype)
+    if list(slots) != [k for k in template if k != "t"]:
+        raise ModelFileError(f"optimizer {opt.name!r} keeps state {[k for k in template if k != 't']}, the file "
+                             f"has {slots}")
     state = {s: np.concatenate([_array(arrays, f"opt.{s}.{l + 1}", W.shape, W.dtype).ravel()
-                                for l, W in enumerate(weights)]) for s in slots}
+                                for l, W in enumerate(weights)]) if template[s].shape == (n,)
+             else _array(arrays, f"opt.{s}", template[s].shape, template[s].dtype) for s in slots}
     return opt, {"t": np.array(t, np.int64), **state}
+
+
+def _convergence(reason):
+    if reason is not None and reason not in CONVERGED:
+        raise ModelFileError(f"the model file's convergence must be one of {sorted(CONVERGED)} or null, got "
+                             f"{reason!r}")
+    return reason
 
 
 def _generator(state) -> np.random.Generator:
@@ -387,7 +403,9 @@ def _consumed(net, data) -> set:
     if net.center is not None:
         names |= {"center", "scale"}
     if net.optimizer is not None:
-        names |= {f"opt.{s}.{l + 1}" for s in net.optimizer_state if s != "t" for l in range(len(net.weights))}
+        for s, state in net.optimizer_state.items():
+            names |= ({f"opt.{s}.{l + 1}" for l in range(len(net.weights))} if state.shape == net.params.shape
+                      else {f"opt.{s}"} if s != "t" else set())
     if net._history:
         names |= {"history", "history_present"}
     if data is not None:
