@@ -191,15 +191,18 @@ def reason(net, loss: float, tolerance: float, exhausted: bool) -> str | None:
     return "patience" if exhausted else None
 
 
-def finish(net, reason_: str, first_loss: float | None, iterations: int) -> None:
-    """Set ``converged``/``convergence`` and warn as the module docstring says."""
+def finish(net, reason_: str, first_loss: float | None, iterations: int, noisy: bool = False) -> None:
+    """Set ``converged``/``convergence`` and warn as the module docstring says. The loss increase compares the
+    call's first and last iteration losses; when they are sums over minibatches or have dropout (``noisy``) it
+    must exceed 5% of the larger of the first loss and the constant model's, more than such runs wobble."""
     net.converged, net.convergence = CONVERGED[reason_], reason_
     opt = net.optimizer
     if reason_ == "iterations" and getattr(opt, "full_batch_only", False):
         warnings.warn(f"optimizer {opt.name!r} stopped at the iteration limit ({iterations} iterations) before "
                       f"its convergence tests passed: train on (net.train({iterations}) continues where it "
                       "stopped), or see net.history['loss'] for how far it got", ConvergenceWarning, stacklevel=4)
-    if first_loss is not None and net._history and net._history[-1]["loss"] > first_loss:
+    margin = 0.05 * max(first_loss, constant_loss(net._T, net.task)) if noisy and first_loss is not None else 0.0
+    if first_loss is not None and net._history and net._history[-1]["loss"] > first_loss + margin:
         warnings.warn(f"this train() call ended with a higher loss than it started with ({first_loss:.6g} -> "
                       f"{net._history[-1]['loss']:.6g}): the learning rate is too large for these data; try a "
                       "smaller learn_rate, or optimizer='lbfgs', which needs none", LossIncreaseWarning,

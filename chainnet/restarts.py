@@ -47,17 +47,21 @@ def run(net, k: int, train_once, validating: bool) -> None:
         except DivergedError as exc:   # the network holds this start's lowest-loss weights
             failures.append(exc)
             net.converged, net.convergence = False, "diverged"
+        if net.convergence == "interrupted":   # Ctrl-C ends the restarts too: this start is not scored
+            break
         rows.append(_row(net, start, first_iteration, validating))
         score = rows[-1]["val_loss" if validating else "loss"]
         if best is None or score < best[0]:
             best = (score, Snapshot(net), (net.converged, net.convergence))
-    if len(failures) == k:
-        raise failures[-1]
+    net.restarts = pd.DataFrame(rows)
+    if best is None:                             # interrupted in the first start: kept as _loop left it
+        return
     rng_state = net.rng.bit_generator.state
     best[1].restore()
     net.rng.bit_generator.state = rng_state
     net.converged, net.convergence = best[2]
-    net.restarts = pd.DataFrame(rows)
+    if len(failures) == len(rows):               # every start blew up: the best of them is kept, and it raises
+        raise failures[-1]
 
 
 def _fresh_start(net, first_iteration: int) -> None:

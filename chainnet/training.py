@@ -118,7 +118,7 @@ def train(net, s: Settings) -> None:
                 snapshot.restore()
             raise
     first = net._history[start]["loss"] if len(net._history) > start else None
-    convergence.finish(net, net.convergence, first, s.iterations)
+    convergence.finish(net, net.convergence, first, s.iterations, s.batch_size is not None or any(net.dropout))
 
 
 def _call(net, s: Settings) -> None:
@@ -132,6 +132,7 @@ def _call(net, s: Settings) -> None:
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging step overflows: caught, not warned
             _loop(net, s, data, snapshot)
     except DivergedError:
+        net.converged, net.convergence = False, "diverged"
         raise                   # _diverged has chosen what to keep
     except BaseException:
         snapshot.restore()
@@ -152,7 +153,7 @@ def _loop(net, s: Settings, data: Data, snapshot: Snapshot) -> None:
     best, message = Best(net, s.patience) if data.X_val is not None else None, None
     watch = convergence.Watch(net, data.T, any(net.dropout) or s.batch_size is not None,
                               lambda: net._evaluate(data.X, data.T)[0], snapshot)
-    why = "iterations"
+    why = None  # how the call ends (chainnet.convergence.REASONS); None while it runs or when it raises
     try:
         for _ in range(s.iterations):
             lr = s.learn_rate * (s.schedule.factor(net.iteration, start, s.iterations) if s.schedule else 1.0)
@@ -163,23 +164,26 @@ def _loop(net, s: Settings, data: Data, snapshot: Snapshot) -> None:
             row = _record(net, data, loss, score, lr, best)               # the history row, validation
             checkpoint.save()
             reporter.row(net.iteration, row)
-            why = convergence.reason(net, loss, s.tolerance, best is not None and best.exhausted()) or why
-            if why != "iterations":
+            why = convergence.reason(net, loss, s.tolerance, best is not None and best.exhausted())
+            if why is not None:
                 break                                                     # stop
+        why = why or "iterations"
         message = best.restore() if best is not None else None
-    except DivergedError:
-        why = "diverged"
-        raise
     except KeyboardInterrupt:
         checkpoint.restore()
         message, why = f"Interrupted: kept the model as after iteration {net.iteration}", "interrupted"
     finally:
+        _close(net, s, reporter, message, why)
+
+
+def _close(net, s: Settings, reporter, message, why) -> None:
+    """Record how the call ended (not when it raises) and print the last lines: the solvers' ending line."""
+    if why is not None:
         net.converged, net.convergence = convergence.CONVERGED[why], why
-        if s.trace and getattr(net.optimizer, "full_batch_only", False) and why != "diverged" and net._history:
-            message = "\n".join(filter(None, [message, convergence.ending(why, net.iteration,
-                                                                         net._history[-1]["loss"], net.optimizer)]))
-        reporter.close(message if message and (s.trace or s.progress or message.startswith("Interrupted"))
-                       else None)
+        if s.trace and getattr(net.optimizer, "full_batch_only", False) and net._history:
+            ending = convergence.ending(why, net.iteration, net._history[-1]["loss"], net.optimizer)
+            message = "\n".join(filter(None, [message, ending]))
+    reporter.close(message if message and (s.trace or s.progress or message.startswith("Interrupted")) else None)
 
 
 def _epoch(net, s: Settings, data: Data, lr: float) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from chainnet.optimizers import OPTIMIZERS
 from chainnet.sklearn import DEFAULT_OPTIMIZER, NeuralNetworkClassifier, NeuralNetworkRegressor
 
 #: small and quick for the checks: few units, 50 iterations
-CHECKED = [NeuralNetworkClassifier(hidden=3, iterations=50, learn_rate=0.1),
+CHECKED = [NeuralNetworkClassifier(hidden=3, iterations=50),    # the default optimizer (lbfgs) at its own rate
            NeuralNetworkRegressor(hidden=3, iterations=50, learn_rate=0.1)]
 
 #: checks that cannot pass yet, with the reason (README "scikit-learn"); empty once networks pickle
