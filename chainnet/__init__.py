@@ -16,6 +16,7 @@ from .errors import (
     FormulaError,
     ModelFileError,
     NewLevelError,
+    SaveError,
     TaskError,
 )
 from .network import NeuralNetwork
@@ -33,6 +34,7 @@ __all__ = [
     "ModelFileError",
     "NeuralNetwork",
     "NewLevelError",
+    "SaveError",
     "TaskError",
     "__version__",
     "datasets",

@@ -59,7 +59,8 @@ def _was_text(col, design) -> bool:
 # ---------------------------------------------------------------------------------------------- fit
 def fit(args) -> None:
     _, data = read_csv(args.data)
-    check_formula(args.formula, data.columns)  # only columns and allowed transforms, as a saved model needs
+    text = [c for c in data.columns if is_categorical(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+    check_formula(args.formula, data.columns, text)  # columns, allowed transforms, bounded sizes: as a saved model
     net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
                         standardize=args.standardize)
     trace = args.trace if args.trace is not None else max(1, args.iterations // 10)

@@ -24,6 +24,7 @@ from formulaic import model_matrix
 from formulaic.errors import FormulaicError
 
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
+from .namespace import Namespace, caller_variables
 
 TASKS = ("classification", "regression")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|[⧛⧚]")
@@ -113,7 +114,8 @@ def levels_of(series: pd.Series) -> list:
     """Levels in R's order: a categorical's own categories (those present), else the sorted unique values."""
     present = pd.unique(series.dropna())
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return [c for c in series.cat.categories if c in set(present)]
+        seen = set(present)
+        return [c for c in series.cat.categories if c in seen]
     try:
         return sorted(present.tolist())
     except TypeError:  # mixed types: keep the order of appearance
@@ -191,7 +193,7 @@ class Design:
         frame = _plain_columns(_complete_rows(data, used, formula), used)
         for col in predictors:
             _check_finite_column(frame[col], col)
-        context = dict(context or {})
+        context = caller_variables(quoted, context, data.columns)
         mm = _materialize(quoted, frame, formula, context)
         X = _as_float_matrix(mm.rhs, formula)
         kept = frame.index[np.asarray(mm.rhs.index)]
@@ -227,8 +229,8 @@ class Design:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                mm = self.spec.get_model_matrix(frame, context=self.context)
-        except FormulaicError as exc:
+                mm = self.spec.get_model_matrix(frame, context=Namespace(self.context))
+        except Exception as exc:
             raise DataError(f"formula {self.formula!r} could not be applied to newdata: "
                             f"{_plain(str(exc))}") from exc
         return _as_float_matrix(mm, self.formula), complete
@@ -263,7 +265,8 @@ class Design:
                 if not is_categorical(s) and col in self.text_columns():
                     raise DataError(f"column {col!r} held text in training but numbers in newdata: "
                                     f"convert it back, e.g. newdata[{col!r}].astype(str)")
-                new = [v for v in pd.unique(s) if v not in set(self.levels[col])]
+                known = set(self.levels[col])
+                new = [v for v in pd.unique(s) if v not in known]
                 if new:
                     raise NewLevelError(
                         f"column {col!r} in newdata has level(s) {new[:5]} never seen in training; known levels "
@@ -342,7 +345,7 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model_matrix(quoted, positional, context=context)
+            return model_matrix(quoted, positional, context=Namespace(context))
     except FormulaicError as exc:
         message = _plain(str(exc))
         name = re.search(r"NameError: (?:`([^`]+?)` is not present|name '([^']+)' is not defined)", message)
@@ -353,8 +356,10 @@ def _materialize(quoted: str, frame: pd.DataFrame, formula: str, context: Mappin
                 f"{_close(missing, frame.columns)} nor a variable in scope; columns are "
                 f"{list(map(str, frame.columns))}") from exc
         raise FormulaError(f"formula {formula!r} could not be used: {message}") from exc
-    except (NameError, SyntaxError, TypeError, ValueError) as exc:
-        raise FormulaError(f"formula {formula!r} could not be evaluated: {exc}") from exc
+    except RecursionError:
+        raise FormulaError(f"formula {formula!r} nests too deeply to be read: simplify it") from None
+    except Exception as exc:
+        raise FormulaError(f"formula {formula!r} could not be evaluated: {type(exc).__name__}: {exc}") from exc
 
 
 def _dotted_token(formula: str, name: str) -> str:

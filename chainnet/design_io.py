@@ -32,22 +32,23 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from . import jsoncodec
-from .design import TASKS, Design, quote_names, split_formula
+from .design import TASKS, Design, quote_names, referenced_columns, split_formula
 from .errors import DataError, FormulaError, ModelFileError
 from .formula_guard import check_formula
+from .namespace import Namespace
 
 
 # ---------------------------------------------------------------------------------------------- save
 def design_facts(design: Design) -> dict:
     """The design as JSON-ready facts; raises :class:`FormulaError` when it could not be rebuilt from them."""
+    kinds = {col: _column_kind(col, dtype, FormulaError) for col, dtype in design.dtypes.items()}
     try:
-        check_formula(design.formula, list(design.dtypes))
+        check_formula(design.formula, list(design.dtypes),
+                      text=[c for c, kind in kinds.items() if kind in ("text", "category")])
     except FormulaError as exc:
         raise FormulaError(f"this model cannot be saved: {exc}. A saved formula may use only the data's columns and "
                            "allowed transforms (a loaded model has no session variables): add such values to the "
                            "data as columns") from None
-    for col, dtype in design.dtypes.items():
-        _column_kind(col, dtype, FormulaError)
     spec = design.spec
     encoder = {expr: {"kind": Factor.Kind(kind).value, "state": {k: v for k, v in state.items() if k != "contrasts"}}
                for expr, (kind, state) in spec.encoder_state.items()}
@@ -70,12 +71,12 @@ def design_from_facts(stored: dict) -> Design:
     or do not rebuild the stored columns."""
     facts = jsoncodec.decode(stored)
     formula, dtypes = facts["formula"], dict(facts["dtypes"])
+    kinds = {col: _column_kind(col, dtype, ModelFileError) for col, dtype in dtypes.items()}
     try:
-        check_formula(formula, list(dtypes))
+        check_formula(formula, list(dtypes), text=[c for c, kind in kinds.items() if kind in ("text", "category")])
     except FormulaError as exc:
         raise ModelFileError(f"the model file's formula is refused, nothing was run: {exc}") from None
-    for col, dtype in dtypes.items():
-        _column_kind(col, dtype, ModelFileError)
+    _check_variables(formula, dtypes, facts["predictors"])
     if facts["task"] not in TASKS or (facts["task"] == "classification") != (facts["classes"] is not None) \
             or not facts["targets"] or (facts["classes"] is not None and len(facts["classes"]) < 2):
         raise ModelFileError("the model file's task, classes and targets disagree")
@@ -92,6 +93,17 @@ def design_from_facts(stored: dict) -> Design:
                   spec=spec, context={}, dtypes=dtypes)
 
 
+def _check_variables(formula: str, dtypes: dict, predictors) -> None:
+    """The names of the formula are exactly the design's variables: every column the right side names is a
+    predictor (so that it is data, from the frame, when the formula is evaluated), and every stored column is
+    one the formula uses. A file that declares ``open`` as a column without making it a predictor is refused."""
+    qlhs, qrhs = split_formula(quote_names(formula, list(dtypes)))
+    response, used = referenced_columns(qlhs, qrhs, list(dtypes))
+    if list(used) != list(predictors) or set(response) | set(used) != set(dtypes):
+        raise ModelFileError(f"the model file's formula {formula!r} names the columns {response + used}, but the "
+                             f"file declares {list(dtypes)} with the predictors {list(predictors)}: it was edited")
+
+
 def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
     encoder = {expr: (Factor.Kind(e["kind"]), dict(e["state"])) for expr, e in facts["encoder_state"].items()}
     transform = facts["transform_state"]
@@ -102,8 +114,8 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = rhs.get_model_matrix(_prototype(predictors, dtypes, levels))
-    except (FormulaicError, ValueError, TypeError, KeyError) as exc:
+            matrix = rhs.get_model_matrix(_prototype(predictors, dtypes, levels), context=Namespace())
+    except Exception as exc:
         raise ModelFileError(f"the model file's formula encoding does not rebuild: {exc}") from exc
     if tuple(map(str, matrix.columns)) != columns:
         raise ModelFileError(f"the model file's formula encoding rebuilds the columns {list(matrix.columns)}, "
@@ -166,7 +178,7 @@ def response_matrix(design: Design, frame: pd.DataFrame) -> np.ndarray:
             materializer="pandas", output="pandas", transform_state=design.spec.transform_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = spec.get_model_matrix(frame.reset_index(drop=True))
+            matrix = spec.get_model_matrix(frame.reset_index(drop=True), context=Namespace())
     except FormulaicError as exc:
         raise DataError(f"the response {lhs!r} could not be computed from the data: {exc}") from exc
     if tuple(map(str, matrix.columns)) != tuple(design.targets):

@@ -38,3 +38,8 @@ class TaskError(ChainnetError, ValueError):
 
 class ModelFileError(ChainnetError, ValueError):
     """A saved model file cannot be read: not a chainnet file, truncated, tampered, or from a newer chainnet."""
+
+
+class SaveError(ChainnetError, OSError):
+    """A model file cannot be written: the path is empty or a folder, its folder is missing, the disk is full,
+    permission is denied. An ``OSError`` too, so ``except OSError`` still catches it."""

@@ -13,14 +13,13 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, convergence, fields, frames, gradcheck, html, metrics, plotting, report, scoring, training
+from . import checks, convergence, fields, frames, gradcheck, html, metrics, objective, plotting, report, scoring, training
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, DivergedError, TaskError
-from .initializers import INITIALIZERS, resolve_init
+from .initializers import resolve_init
 from .losses import loss_for
-from .progress import metric_name
-from .propagation import Buffers, backward, forward, units
+from .propagation import forward
 
 _W_NAME = re.compile(r"W([1-9][0-9]*)")
 
@@ -334,108 +333,12 @@ class NeuralNetwork:
             X = (X - self.center) / self.scale
         return np.ascontiguousarray(X, dtype=self.dtype)
 
-    def _shapes(self) -> list:
-        """(rows, columns) of W1, W2, ...: W1 has a row per design column, later layers a bias row 0."""
-        sizes = [len(self.design.columns), *self.hidden, self._T.shape[1]]
-        return [(sizes[l] + (l > 0), sizes[l + 1]) for l in range(len(sizes) - 1)]
-
-    def _allocate(self) -> None:
-        """The flat parameter vector ``params`` and gradient ``_grad``, with the layers as views of them; the
-        pass buffers (by row count) and the validation split start empty."""
-        shapes = self._shapes()
-        self.params = np.zeros(sum(r * c for r, c in shapes), self.dtype)
-        self._grad = np.zeros_like(self.params)
-        self._weights, self._grad_views = self._views(self.params), self._views(self._grad)
-        self.optimizer_state, self._buffers, self._split = None, {}, None
-
-    def _views(self, flat: np.ndarray) -> list:
-        """The layers of a flat vector shaped like the weights (views, no copy)."""
-        views, start = [], 0
-        for r, c in self._shapes():
-            views.append(flat[start:start + r * c].reshape(r, c))
-            start += r * c
-        return views
-
-    def _buffers_for(self, rows: int) -> Buffers:
-        """The pass buffers for batches of ``rows`` rows, made once (a call uses at most three sizes: the
-        batch, the remainder and the validation rows)."""
-        buf = self._buffers.get(rows)
-        if buf is None:
-            if len(self._buffers) >= 4:
-                self._buffers.clear()
-            buf = self._buffers[rows] = Buffers(units(self._weights), rows, self.dtype, self.dropout)
-        return buf
-
-    def _initial_weights(self) -> list:
-        init, shapes = INITIALIZERS[self.init], self._shapes()
-        weights = [init(self.rng, shape, self._bias_row(l)) for l, shape in enumerate(shapes)]
-        last = self._bias_row(len(shapes) - 1)
-        if self.task == "regression" and last is not None:
-            weights[-1][last] = self._T.mean(axis=0)  # start at the mean response, under every init
-        return weights
-
-    def _bias_row(self, layer: int):
-        return self.design.intercept if layer == 0 else 0
-
-    def _penalty(self, weights=None) -> float:
-        """decay·Σw² over every weight except the bias rows."""
-        if not self.decay:
-            return 0.0
-        total = 0.0
-        for l, W in enumerate(self._weights if weights is None else weights):
-            total += float(np.vdot(W, W))
-            if (r := self._bias_row(l)) is not None:
-                total -= float(np.vdot(W[r], W[r]))
-        return self.decay * total
-
-    def _evaluate(self, X, T, share: float = 1.0, grads=None, buf=None, rng=None, weights=None):
-        """The objective at ``weights`` (default: the network's) on rows (X, T): (loss + ``share`` of the
-        decay penalty, the loss alone, the output); with ``grads`` (arrays shaped like the weights) its
-        gradient is written into them. ``buf``: the pass buffers to reuse; ``rng``: draw dropout masks."""
-        weights = self._weights if weights is None else weights
-        cache = forward(X, weights, self._act, self.dropout, rng, buf)
-        out = (None, None) if buf is None else (buf.output, buf.delta)
-        output, fit, delta = self._loss.evaluate(cache.Z, T, None, *out)
-        loss = fit + share * self._penalty(weights) if self.decay else fit
-        if grads is not None:
-            backward(cache, delta, weights, self._act, grads, buf)
-            if self.decay:
-                self._penalty_gradient(grads, weights, 2.0 * self.decay * share)
-        return loss, fit, output
-
-    def _penalty_gradient(self, grads, weights, c: float) -> None:
-        """g += c·W (d decay·Σw² / dW with c = 2·decay·share), bias rows excluded."""
-        for l, (g, W) in enumerate(zip(grads, weights)):
-            g += c * W
-            if (r := self._bias_row(l)) is not None:
-                g[r] -= c * W[r]
-
-    def _flat_gradient(self) -> np.ndarray:
-        """d compute_loss() / d params, a fresh flat vector (the last ``feedforward()`` reused when current)."""
-        g = np.empty_like(self.params)
-        if self._cache is not None and self._cache.X is self._X and np.array_equal(self._cache_weights,
-                                                                                    self.params):
-            cache = self._cache
-            delta = self._loss.delta(cache.Z, self._T)
-            backward(cache, delta, self._weights, self._act, self._views(g))
-            if self.decay:
-                self._penalty_gradient(self._views(g), self._weights, 2.0 * self.decay)
-            return g
-        self._evaluate(self.X, self._T, grads=self._views(g))
-        return g
-
-    def _objective_at(self, w: np.ndarray, X, T):
-        """(objective, flat gradient) at another parameter vector ``w``: the optimizers' line-search closure."""
-        g = np.empty_like(self.params)
-        loss = self._evaluate(X, T, grads=self._views(g), weights=self._views(np.asarray(w, self.dtype)))[0]
-        return loss, g
-
-    def _validation_scores(self, X_val, T_val) -> dict:
-        """Validation loss (no penalty) and metric at the current weights."""
-        _, fit, output = self._evaluate(X_val, T_val, buf=self._buffers_for(len(X_val)))
-        n, k = T_val.shape
-        total = fit if self.task == "regression" else scoring.score(output, T_val, self.task)
-        return {"val_loss": fit, "val_" + metric_name(self.task): scoring.metric(total, n, k, self.task)}
+    # the flat parameters and the objective over them: chainnet.objective, with the network as first argument
+    _shapes, _allocate, _views = objective.layer_shapes, objective.allocate, objective.views
+    _buffers_for, _initial_weights, _bias_row = objective.buffers_for, objective.initial_weights, objective.bias_row
+    _penalty, _penalty_gradient, _evaluate = objective.penalty, objective.penalty_gradient, objective.evaluate
+    _flat_gradient, _objective_at = objective.flat_gradient, objective.objective_at
+    _validation_scores = objective.validation_scores
 
     def _predict_X(self, X: np.ndarray) -> np.ndarray:
         return self._loss.link(forward(X, self._weights, self._act).Z)

@@ -9,7 +9,8 @@ The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
   name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names
   and the iteration count;
 - ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
-  optimizer state aligned with the weights; ``history`` (iterations, columns) float64 with
+  optimizer state aligned with the weights, ``opt.<slot>`` a state of another shape as it is (L-BFGS's pairs,
+  0-d scalars; checked against the optimizer's own ``init_state`` when read); ``history`` (iterations, columns) float64 with
   ``history_present`` marking the values each row has (validation columns only for some ``train()`` calls);
 - with ``include_data=True`` (the default, as the R6 object holds its data): ``X``, ``Y`` (class codes or
   values), ``rows`` (the data's row labels) and ``output`` (the last forward pass).
@@ -33,25 +34,15 @@ import pandas as pd
 
 from . import checks, jsoncodec, training
 from .activations import get_activation
-from .convergence import CONVERGED
+from .archive import members, open_archive, write_atomic
 from .design_io import design_facts, design_from_facts, response_matrix
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError, ModelFileError
 from .initializers import resolve_init
 from .losses import loss_for
 from .optimizers import OPTIMIZERS
+from .schema import BIT_GENERATORS, FORMAT, MAX_META, VERSION, check_meta
 
-FORMAT = "chainnet-model"
-VERSION = 1
-BIT_GENERATORS = {c.__name__: c for c in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937,
-                                          np.random.Philox, np.random.SFC64)}
 _ZIP_MAGIC = b"PK\x03\x04"
-_FIELDS = {  # section -> {field: allowed JSON types}
-    "model": {"hidden": list, "activation": str, "init": str, "seed": (int, type(None)), "decay": (int, float),
-              "dropout": list, "standardize": bool, "dtype": str, "iteration": int},
-    "design": {"formula": str, "response": (str, type(None)), "task": str, "dtypes": dict, "predictors": list,
-               "columns": list, "levels": dict, "numeric": list, "classes": (list, type(None)), "targets": list,
-               "transform_state": dict, "encoder_state": dict},
-}
 
 
 # ---------------------------------------------------------------------------------------------- save
@@ -62,18 +53,7 @@ def save(net, path, include_data: bool = True) -> None:
     include_data = include_data and len(net._X) > 0          # a model loaded without data has none to save
     meta, arrays = _meta(net, include_data), _arrays(net, include_data)
     arrays["meta"] = np.frombuffer(json.dumps(meta, allow_nan=False).encode("utf-8"), dtype=np.uint8)
-    path = _path(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot save to {path!r}: there is no folder {folder!r}")
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_atomic(path, arrays)
 
 
 def _meta(net, include_data: bool) -> dict:
@@ -85,8 +65,7 @@ def _meta(net, include_data: bool) -> dict:
         "format": FORMAT, "version": VERSION, "chainnet": _version(),
         "model": {"hidden": list(net.hidden), "activation": net.activation, "init": net.init, "seed": net.seed,
                   "decay": net.decay, "dropout": list(net.dropout), "standardize": net.standardize,
-                  "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration),
-                  "convergence": net.convergence},
+                  "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration)},
         "design": design_facts(net.design),
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
                                                "t": int(net.optimizer_state["t"]),
@@ -161,14 +140,18 @@ def _version() -> str:
 # ---------------------------------------------------------------------------------------------- load
 def load(path, cls=None):
     """A :class:`NeuralNetwork` (or ``cls``) from a file written by :func:`save`; :class:`ModelFileError` for
-    anything else."""
-    meta, arrays = _read(_path(path))
-    try:
-        return _rebuild(meta, arrays, cls)
-    except ModelFileError:
-        raise
-    except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
-        raise ModelFileError(f"{path!r} is damaged or was edited: {type(exc).__name__}: {exc}") from exc
+    anything else. The archive's sizes and the JSON document are checked before an array is decompressed
+    (:mod:`chainnet.archive`, :mod:`chainnet.schema`), and each array's shape and dtype before it is read."""
+    path = _path(path)
+    _check_magic(path)
+    with open_archive(path) as archive:
+        meta, arrays = _read(archive, path)
+        try:
+            return _rebuild(meta, arrays, cls)
+        except ModelFileError:
+            raise
+        except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
+            raise ModelFileError(f"{path!r} is damaged or was edited: {type(exc).__name__}: {exc}") from exc
 
 
 def _path(path) -> str:
@@ -180,8 +163,7 @@ def _path(path) -> str:
     return name
 
 
-def _read(path: str) -> tuple[dict, dict]:
-    """The JSON document and the arrays of a model file, checked for shape before anything is built."""
+def _check_magic(path: str) -> None:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no model file {path!r}")
     with open(path, "rb") as fh:
@@ -190,25 +172,27 @@ def _read(path: str) -> tuple[dict, dict]:
         what = "a Python pickle" if head[:1] == b"\x80" else "not an .npz archive"
         raise ModelFileError(f"{path!r} is not a chainnet model file ({what}); chainnet never unpickles, "
                              "so only files written by net.save() can be loaded")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except ValueError as exc:
-        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
-            raise ModelFileError(f"{path!r} holds an object array, which only pickle could read; refused, "
-                                 "nothing was run") from None
-        raise ModelFileError(f"{path!r} is damaged: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - numpy's reader (pickle off) runs no code; any failure = bad file
-        # zip errors, CRC mismatches, EOF, a garbled .npy header (tokenize/syntax errors), a huge shape ...
-        raise ModelFileError(f"{path!r} is truncated or damaged ({type(exc).__name__}: {exc})") from None
+
+
+def _read(archive, path: str) -> tuple[dict, dict]:
+    """The JSON document and the (unread) array members of an open model archive, every size checked."""
+    arrays = members(archive, path)
     raw = arrays.pop("meta", None)
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         raise ModelFileError(f"{path!r} is an .npz archive but not a chainnet model (no 'meta' document)")
+    if raw.shape[0] > MAX_META:
+        raise ModelFileError(f"{path!r} has a 'meta' document of {raw.shape[0]:,} bytes (at most {MAX_META:,}): "
+                             "refused before decompressing it")
     try:
-        meta = json.loads(raw.tobytes().decode("utf-8"), parse_constant=_refuse_constant)
+        meta = json.loads(raw.read().tobytes().decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:   # JSONDecodeError is a ValueError
         raise ModelFileError(f"{path!r} has an unreadable 'meta' document: {exc}") from None
-    _check_meta(meta, path)
+    X = arrays.get("X")
+    check_meta(meta, path, rows=X.shape[0] if X is not None and X.ndim == 2 else None)
+    expected = _expected_members(meta)
+    unexpected = sorted(set(arrays) - expected)
+    if unexpected:
+        raise ModelFileError(f"the model file holds unexpected entries {unexpected}: it was edited")
     return meta, arrays
 
 
@@ -216,25 +200,22 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _check_meta(meta, path: str) -> None:
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path!r} is not a chainnet model file (format {_get(meta, 'format')!r})")
-    version = meta.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelFileError(f"{path!r} has an invalid format version {version!r}")
-    if version > VERSION:
-        raise ModelFileError(f"{path!r} was written by a newer chainnet ({meta.get('chainnet')}, format version "
-                             f"{version}); this chainnet reads format version {VERSION} and older: upgrade chainnet")
-    for key in ("model", "design", "optimizer", "rng", "history", "data"):
-        if key not in meta:
-            raise ModelFileError(f"{path!r} lacks the field {key!r}: the file is damaged or was edited")
-    for section, fields in _FIELDS.items():
-        if not isinstance(meta[section], dict):
-            raise ModelFileError(f"{path!r}: field {section!r} must be an object")
-        for name, types in fields.items():
-            value = meta[section].get(name, KeyError)
-            if value is KeyError or not isinstance(value, types):
-                raise ModelFileError(f"{path!r}: field '{section}.{name}' is missing or has the wrong type")
+def _expected_members(meta: dict) -> set:
+    """The arrays the JSON document implies (as :func:`_arrays` writes them), known before any is read."""
+    layers = len(meta["model"]["hidden"]) + 1
+    names = {f"W{l + 1}" for l in range(layers)}
+    if meta["model"]["standardize"]:
+        names |= {"center", "scale"}
+    if meta["optimizer"] is not None:
+        for s in meta["optimizer"]["slots"]:  # one per layer, or whole (pairs, scalars): the loader checks which
+            names |= {f"opt.{s}.{l + 1}" for l in range(layers)} | {f"opt.{s}"}
+    if meta["history"]:
+        names |= {"history", "history_present"}
+    data = meta["data"]
+    if data is not None:
+        names |= {"X", "Y"} | ({"rows"} if data["rows"]["kind"] == "array" else set())
+        names |= {"output"} if data["has_output"] else set()
+    return names
 
 
 def _get(meta, key):
@@ -269,11 +250,7 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net.optimizer, net.optimizer_state = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
     net._history = _history(meta["history"], arrays)
-    net.convergence, net.restarts, net._step_run = _convergence(m.get("convergence")), None, None
-    net.converged = None if net.convergence is None else CONVERGED[net.convergence]
-    leftover = set(arrays) - _consumed(net, data)
-    if leftover:
-        raise ModelFileError(f"the model file holds unexpected entries {sorted(leftover)}: it was edited")
+    net.converged = net.convergence = net.restarts = net._step_run = None  # known again after train()
     return net
 
 
@@ -293,7 +270,9 @@ def _set_data_arrays(net, arrays, data) -> None:
         net.Y = _empty_response(net.design)
         net.rows = pd.RangeIndex(0)
         return
-    X = _array(arrays, "X", (None, width), dtype)
+    rows = data["rows"]
+    n = len(range(rows["start"], rows["stop"], rows["step"])) if rows["kind"] == "range" else None
+    X = _array(arrays, "X", (n, width), dtype)     # shape checked before a byte is decompressed
     n = X.shape[0]
     if not np.isfinite(X).all():
         raise ModelFileError("the model file's design matrix X holds NaN or infinite values")
@@ -371,13 +350,6 @@ def _optimizer(spec, arrays, weights):
     return opt, {"t": np.array(t, np.int64), **state}
 
 
-def _convergence(reason):
-    if reason is not None and reason not in CONVERGED:
-        raise ModelFileError(f"the model file's convergence must be one of {sorted(CONVERGED)} or null, got "
-                             f"{reason!r}")
-    return reason
-
-
 def _generator(state) -> np.random.Generator:
     if not isinstance(state, dict) or state.get("bit_generator") not in BIT_GENERATORS:
         raise ModelFileError("the model file's generator state names no known bit generator: "
@@ -398,32 +370,16 @@ def _history(columns, arrays) -> list:
     return [{c: float(v) for c, v, p in zip(columns, vals, pres) if p} for vals, pres in zip(values, present)]
 
 
-def _consumed(net, data) -> set:
-    names = {f"W{l + 1}" for l in range(len(net.weights))}
-    if net.center is not None:
-        names |= {"center", "scale"}
-    if net.optimizer is not None:
-        for s, state in net.optimizer_state.items():
-            names |= ({f"opt.{s}.{l + 1}" for l in range(len(net.weights))} if state.shape == net.params.shape
-                      else {f"opt.{s}"} if s != "t" else set())
-    if net._history:
-        names |= {"history", "history_present"}
-    if data is not None:
-        names |= {"X", "Y"} | ({"rows"} if data["rows"]["kind"] == "array" else set())
-        names |= {"output"} if data.get("has_output") else set()
-    return names
-
-
 def _array(arrays: dict, name: str, shape: tuple, dtype) -> np.ndarray:
     """``arrays[name]`` checked against ``shape`` (``None``: any length) and ``dtype`` (``None``: any)."""
     if name not in arrays:
         raise ModelFileError(f"the model file lacks the array {name!r}: it is damaged or was edited")
-    a = arrays[name]
+    a = arrays[name]                               # an archive Member: shape and dtype from its header
     if a.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, a.shape)):
         raise ModelFileError(f"array {name!r} has shape {a.shape}, expected {tuple(s or 'n' for s in shape)}")
     if dtype is not None and a.dtype != np.dtype(dtype):
         raise ModelFileError(f"array {name!r} has dtype {a.dtype}, expected {np.dtype(dtype)}")
-    return a
+    return a.read()
 
 
 # ---------------------------------------------------------------------------------------------- new data

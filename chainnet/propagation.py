@@ -36,7 +36,7 @@ class Buffers:
         self.rows, self.dtype = rows, np.dtype(dtype)
         hidden, K = units[:-1], units[-1]
         rates = dropout if dropout is not None else (0.0,) * len(hidden)
-        new = lambda k: np.empty((rows, k), self.dtype)  # noqa: E731 - a local shorthand, not stored
+        new = lambda k: np.empty((rows, k), self.dtype)
         self.A = [new(k) for k in hidden]
         self.M = [new(k) if p > 0 else None for k, p in zip(hidden, rates)]
         self.H = [A if M is None else new(k) for A, M, k in zip(self.A, self.M, hidden)]

@@ -39,7 +39,7 @@ def test_no_hidden_layer_is_least_squares(toy):
     net = NeuralNetwork("y ~ x + z + g", data=toy, hidden=0, seed=0)
     assert len(net.weights) == 1
     with pytest.raises(AttributeError, match="no W2"):
-        net.W2
+        net.W2  # noqa: B018 - the attribute access is the test
     net.train(5000, learn_rate=2e-3, tolerance=0, trace=0)
     beta, *_ = np.linalg.lstsq(net.X, toy["y"].to_numpy(), rcond=None)
     np.testing.assert_allclose(net.W1[:, 0], beta, rtol=1e-8)
@@ -131,7 +131,7 @@ def test_fields_are_live(iris):
     net = NeuralNetwork("Species ~ .", data=iris, hidden=5, seed=0)
     assert net.W1.shape == (5, 5) and net.W2.shape == (6, 3)
     with pytest.raises(AttributeError, match=r"no W3: its weights are W1..W2"):
-        net.W3
+        net.W3  # noqa: B018 - the attribute access is the test
     assert net.weights[0] is net.W1
     net.weights[1][:] = 0.0          # zero output weights: every class equally likely
     np.testing.assert_allclose(net.feedforward().output, 1 / 3)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from chainnet import ArgumentError, DataError, FormulaError, NeuralNetwork, NewLevelError, datasets, optim
-from chainnet.errors import ModelFileError
+from chainnet.errors import ModelFileError, SaveError
 from chainnet.persistence import VERSION
 
 TASKS = {"binary": "yes ~ x + z + g", "multiclass": "k ~ x + scale(z) + g", "regression": "y ~ x + g",
@@ -421,8 +421,9 @@ def test_load_returns_the_subclass_it_is_called_on_and_save_names_a_missing_fold
     net = NeuralNetwork("y ~ x", data=toy, hidden=1, seed=0)
     net.save(tmp_path / "n.npz")
     assert type(MyNet.load(tmp_path / "n.npz")) is MyNet
-    with pytest.raises(FileNotFoundError, match="no folder"):
+    with pytest.raises(SaveError, match="no folder .*create it first") as info:   # issue 9: a chainnet error
         net.save(tmp_path / "nowhere" / "n.npz")
+    assert isinstance(info.value, OSError)                                   # still caught by `except OSError`
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.npz"]       # no temporary file left behind
 
 

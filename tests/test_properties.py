@@ -115,7 +115,7 @@ def test_every_call_is_a_transaction(kind, calls):
             call(net, verb, args)
         except KeyboardInterrupt:  # pragma: no cover - nothing here interrupts
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every error is judged below
             event(f"{verb} raised {type(exc).__name__}")
             assert isinstance(exc, ChainnetError) or "flaky" in str(exc), f"{verb}({args}) raised a raw {exc!r}"
             if type(exc).__name__ == "DivergedError":

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainnet import (ArgumentError, ArgumentTypeError, DataError, DivergedError, NeuralNetwork, datasets,
-                      optim)
+from chainnet import ArgumentError, ArgumentTypeError, DataError, DivergedError, NeuralNetwork, datasets, optim
 
 
 def whole_state(net):
@@ -205,7 +204,7 @@ def test_y_of_the_wrong_length_is_refused(iris):
 def test_x_with_other_rows_is_refused(iris, rows):
     net = NeuralNetwork("Species ~ .", data=iris, hidden=3, seed=0)
     X = np.resize(net.X, (rows, 5))
-    with pytest.raises(ArgumentError, match=r"X must have 150 rows.*5 columns.*got \(%d, 5\)" % rows):
+    with pytest.raises(ArgumentError, match=rf"X must have 150 rows.*5 columns.*got \({rows}, 5\)"):
         net.X = X
 
 
@@ -243,7 +242,7 @@ def test_a_read_only_array_is_copied_and_the_callers_array_never_trained(iris):
 def test_missing_layers_raise_attribute_error(iris):
     net = NeuralNetwork("Species ~ .", data=iris, hidden=3, seed=0)
     with pytest.raises(AttributeError, match="W7"):
-        net.W7
+        net.W7  # noqa: B018 - the attribute access is the test
     with pytest.raises(ArgumentError, match="no W7"):
         net.W7 = np.zeros((2, 2))
     assert not hasattr(net, "W3")

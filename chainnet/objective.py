@@ -1,0 +1,133 @@
+"""The network's parameters and objective: one flat vector ``params`` whose views are the live W1, W2, ...,
+one flat gradient, the pass buffers, and the objective (loss + decay·Σw², biases unpenalised) with its
+gradient, which ``train()``, ``compute_loss()``, ``gradients()`` and the optimizers' closures all evaluate.
+
+The functions take the network first (``NeuralNetwork`` binds them as its private methods):
+
+    evaluate(net, X, T, share=1.0, grads=None, buf=None, rng=None, weights=None) -> (objective, loss, output)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import scoring
+from .initializers import INITIALIZERS
+from .progress import metric_name
+from .propagation import Buffers, backward, forward, units
+
+
+def layer_shapes(net) -> list:
+    """(rows, columns) of W1, W2, ...: W1 has a row per design column, later layers a bias row 0."""
+    sizes = [len(net.design.columns), *net.hidden, net._T.shape[1]]
+    return [(sizes[l] + (l > 0), sizes[l + 1]) for l in range(len(sizes) - 1)]
+
+
+def allocate(net) -> None:
+    """The flat parameter vector ``params`` and gradient ``_grad``, with the layers as views of them; the
+    pass buffers (by row count) and the validation split start empty."""
+    shapes = layer_shapes(net)
+    net.params = np.zeros(sum(r * c for r, c in shapes), net.dtype)
+    net._grad = np.zeros_like(net.params)
+    net._weights, net._grad_views = views(net, net.params), views(net, net._grad)
+    net.optimizer_state, net._buffers, net._split = None, {}, None
+
+
+def views(net, flat: np.ndarray) -> list:
+    """The layers of a flat vector shaped like the weights (views, no copy)."""
+    layers, start = [], 0
+    for r, c in layer_shapes(net):
+        layers.append(flat[start:start + r * c].reshape(r, c))
+        start += r * c
+    return layers
+
+
+def buffers_for(net, rows: int) -> Buffers:
+    """The pass buffers for batches of ``rows`` rows, made once (a call uses at most three sizes: the
+    batch, the remainder and the validation rows)."""
+    buf = net._buffers.get(rows)
+    if buf is None:
+        if len(net._buffers) >= 4:
+            net._buffers.clear()
+        buf = net._buffers[rows] = Buffers(units(net._weights), rows, net.dtype, net.dropout)
+    return buf
+
+
+def initial_weights(net) -> list:
+    """W1, W2, ... drawn by the network's initializer from its generator (regression: output bias = mean)."""
+    init, shapes = INITIALIZERS[net.init], layer_shapes(net)
+    weights = [init(net.rng, shape, bias_row(net, l)) for l, shape in enumerate(shapes)]
+    last = bias_row(net, len(shapes) - 1)
+    if net.task == "regression" and last is not None:
+        weights[-1][last] = net._T.mean(axis=0)  # start at the mean response, under every init (r6 too)
+    return weights
+
+
+def bias_row(net, layer: int):
+    return net.design.intercept if layer == 0 else 0
+
+
+def penalty(net, weights=None) -> float:
+    """decay·Σw² over every weight except the bias rows."""
+    if not net.decay:
+        return 0.0
+    total = 0.0
+    for l, W in enumerate(net._weights if weights is None else weights):
+        total += float(np.vdot(W, W))
+        if (r := bias_row(net, l)) is not None:
+            total -= float(np.vdot(W[r], W[r]))
+    return net.decay * total
+
+
+def evaluate(net, X, T, share: float = 1.0, grads=None, buf=None, rng=None, weights=None):
+    """The objective at ``weights`` (default: the network's) on rows (X, T): (loss + ``share`` of the
+    decay penalty, the loss alone, the output); with ``grads`` (arrays shaped like the weights) its
+    gradient is written into them. ``buf``: the pass buffers to reuse; ``rng``: draw dropout masks."""
+    weights = net._weights if weights is None else weights
+    cache = forward(X, weights, net._act, net.dropout, rng, buf)
+    out = (None, None) if buf is None else (buf.output, buf.delta)
+    output, fit, delta = net._loss.evaluate(cache.Z, T, None, *out)
+    loss = fit + share * penalty(net, weights) if net.decay else fit
+    if grads is not None:
+        backward(cache, delta, weights, net._act, grads, buf)
+        if net.decay:
+            penalty_gradient(net, grads, weights, 2.0 * net.decay * share)
+    return loss, fit, output
+
+
+def penalty_gradient(net, grads, weights, c: float) -> None:
+    """g += c·W (d decay·Σw² / dW with c = 2·decay·share), bias rows excluded."""
+    for l, (g, W) in enumerate(zip(grads, weights)):
+        g += c * W
+        if (r := bias_row(net, l)) is not None:
+            g[r] -= c * W[r]
+
+
+def flat_gradient(net) -> np.ndarray:
+    """d compute_loss() / d params, a fresh flat vector (the last ``feedforward()`` reused when current)."""
+    g = np.empty_like(net.params)
+    if net._cache is not None and net._cache.X is net._X and np.array_equal(net._cache_weights,
+                                                                                net.params):
+        cache = net._cache
+        delta = net._loss.delta(cache.Z, net._T)
+        backward(cache, delta, net._weights, net._act, views(net, g))
+        if net.decay:
+            penalty_gradient(net, views(net, g), net._weights, 2.0 * net.decay)
+        return g
+    evaluate(net, net.X, net._T, grads=views(net, g))
+    return g
+
+
+def objective_at(net, w: np.ndarray, X, T):
+    """(objective, flat gradient) at another parameter vector ``w``: the optimizers' line-search closure."""
+    g = np.empty_like(net.params)
+    loss = evaluate(net, X, T, grads=views(net, g), weights=views(net, np.asarray(w, net.dtype)))[0]
+    return loss, g
+
+
+def validation_scores(net, X_val, T_val) -> dict:
+    """Validation loss (no penalty) and metric at the current weights."""
+    _, fit, output = evaluate(net, X_val, T_val, buf=buffers_for(net, len(X_val)))
+    n, k = T_val.shape
+    total = fit if net.task == "regression" else scoring.score(output, T_val, net.task)
+    return {"val_loss": fit, "val_" + metric_name(net.task): scoring.metric(total, n, k, net.task)}
