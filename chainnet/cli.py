@@ -50,7 +50,8 @@ def _add_fit(sub) -> None:
     fit.add_argument("--hidden", type=_hidden, default=5, help="units per hidden layer: 5, or 10,5 (default 5)")
     fit.add_argument("--activation", default="sigmoid", choices=sorted(ACTIVATIONS))
     fit.add_argument("--iterations", type=int, default=1000, help="passes over the data (default 1000)")
-    fit.add_argument("--learn-rate", type=float, default=0.01, help="step size (default 0.01)")
+    fit.add_argument("--learn-rate", type=float, default=None,
+                     help="step size (default: the optimizer's, 0.01; lbfgs and bfgs need none)")
     fit.add_argument("--optimizer", default=None, choices=sorted(OPTIMIZERS), help="default gd")
     fit.add_argument("--batch-size", type=int, default=None, help="rows per update (default: all)")
     fit.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")

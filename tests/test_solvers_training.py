@@ -313,3 +313,15 @@ def test_classification_r6_weights_are_the_seeds():
     rng = np.random.default_rng(1)
     np.testing.assert_array_equal(net.W1, 0.01 * rng.standard_normal((5, 5)))
     np.testing.assert_array_equal(net.W2, 0.01 * rng.standard_normal((6, 3)))
+
+
+def test_cli_fits_with_lbfgs_and_no_learning_rate(tmp_path):
+    """``chainnet fit ... --optimizer lbfgs``: no --learn-rate needed (it is the optimizer's own, torch's lr=1)."""
+    from test_cli import call
+    IRIS.to_csv(tmp_path / "iris.csv", index=False)
+    out = call("fit", "Species ~ .", tmp_path / "iris.csv", "--optimizer", "lbfgs", "--iterations", "300",
+               "--seed", "1", "--trace", "0", "--save", tmp_path / "m.npz")
+    assert out.returncode == 0, out.stderr
+    net = NeuralNetwork.load(tmp_path / "m.npz")
+    assert net.optimizer == optim.LBFGS() and net.history["learn_rate"].eq(1.0).all()
+    assert net.compute_loss() < 10 and net.accuracy() >= 0.97
