@@ -13,7 +13,22 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks, convergence, fields, frames, gradcheck, html, metrics, objective, plotting, report, scoring, training
+from . import (
+    checks,
+    convergence,
+    curves,
+    diagram,
+    fields,
+    frames,
+    gradcheck,
+    html,
+    metrics,
+    objective,
+    plotting,
+    report,
+    scoring,
+    training,
+)
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, DataError, DivergedError, TaskError
@@ -283,9 +298,9 @@ class NeuralNetwork:
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
     plot_loss = plotting.plot_loss
     plot_decision_boundary = plotting.plot_decision_boundary
-    plot_fit = plotting.plot_fit
+    plot_fit = curves.plot_fit
     plot_predicted = plotting.plot_predicted
-    plot_network = plotting.plot_network
+    plot_network = diagram.plot_network
     summary = report.summary
     coef = report.coef
 

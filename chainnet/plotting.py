@@ -1,4 +1,5 @@
-"""Pictures of a network: its loss, its decision regions, its fitted curve, its predictions and its weights.
+"""Pictures of a network: its loss, its decision regions and its predictions; ``plot_fit`` is in
+``chainnet.curves`` and ``plot_network`` in ``chainnet.diagram``. This module holds what they share.
 
 matplotlib is imported inside the functions, so ``import chainnet`` stays light. Every function takes
 ``ax=None`` (a new figure) or a matplotlib Axes to draw into, and returns the Axes. They are also methods:
@@ -11,15 +12,13 @@ median (numbers) or their most frequent level (categories), and the title says s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
 from . import checks
 from .design import _close
 from .errors import ArgumentError, ArgumentTypeError, DataError
-from .report import LOSS_NAMES, OUTPUT_LINKS, confusion_matrix, weight_labels
+from .report import LOSS_NAMES, confusion_matrix
 
 POSITIVE, NEGATIVE = "#1f77b4", "#d62728"   # edge colours by the sign of the weight (blue +, red -)
 
@@ -181,8 +180,7 @@ def plot_decision_boundary(net, x=None, y=None, *, data=None, resolution=200, po
 
     net._require("classification", "plot_decision_boundary", "plot_fit(x=) or plot_predicted()")
     resolution = checks.positive_int("resolution", resolution)
-    x, y = _default_predictors(net, [x, y], 2, "plot_decision_boundary")
-    x, y = _numeric_predictor(net, x, "x"), _numeric_predictor(net, y, "y")
+    x, y = (_numeric_predictor(net, v, r) for v, r in zip(_default_predictors(net, [x, y], 2, "plot_decision_boundary"), "xy"))
     if x == y:
         raise ArgumentError(f"x and y must be two different predictors, got {x!r} twice")
     frame = training_frame(net, data)
@@ -195,101 +193,19 @@ def plot_decision_boundary(net, x=None, y=None, *, data=None, resolution=200, po
     ax.pcolormesh(gx, gy, codes.reshape(XX.shape), shading="nearest", cmap=ListedColormap([pale(c) for c in colors]),
                   norm=BoundaryNorm(np.arange(K + 1) - 0.5, K))
     if points and net.design.response in frame.columns:
-        truth = pd.Categorical(frame[net.design.response].to_numpy(dtype=object), categories=net.classes).codes
-        for k, label in enumerate(net.classes):
-            ax.scatter(frame[x].to_numpy()[truth == k], frame[y].to_numpy()[truth == k], color=colors[k],
-                       edgecolors="black", linewidths=0.5, s=18, label=str(label), zorder=3)
-        ax.legend(loc="best", fontsize="small")
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+        _draw_classes(net, ax, frame, x, y, colors)
+    ax.set(xlabel=x, ylabel=y)
     ax.set_title(f"{'-'.join(map(str, net.layer_sizes))} network{_held_note(held)}", fontsize="medium")
     return ax
 
 
-# ---------------------------------------------------------------------------------------------- plot_fit
-def plot_fit(net, x=None, truth=None, *, data=None, target=None, resolution=200, points=True, label="network",
-             color=None, ax=None):
-    """Regression: the observed points, the network's curve over ``resolution`` values of ``x`` from its minimum
-    to its maximum, and the true curve.
-
-    ``truth``: ``None``; a column of the data (drawn against ``x``, sorted); or a callable ``f(x) -> y`` on an
-    array (drawn on the curve's grid). ``target`` picks one response column of a multi-output network. The
-    observed points (``points=True``) are the training ``Y`` (or the response column of ``data=``). The curve
-    is labelled ``label`` and takes the Axes' next colour unless ``color`` is given, so several networks can
-    share one Axes.
-    """
-    net._require("regression", "plot_fit", "plot_decision_boundary(x=, y=) or plot_predicted()")
-    resolution = checks.positive_int("resolution", resolution)
-    (x,) = _default_predictors(net, [x], 1, "plot_fit")
-    x = _numeric_predictor(net, x, "x")
-    j = _target_index(net, target)
-    frame = training_frame(net, data)
-    truth_values = _truth(truth, frame)
-    grid = np.linspace(float(frame[x].min()), float(frame[x].max()), resolution)
-    held = held_values(net, frame, (x,))
-    curve = net.predict(grid_frame(net, frame, {x: grid}, held))
-    ax = _axes(ax)
-    if points:
-        ax.scatter(frame[x], _observed(net, frame, data, j), color="0.6", s=14, label="observed", zorder=1)
-    if callable(truth):
-        ax.plot(grid, _callable_curve(truth, grid), color=NEGATIVE, linestyle="--", label="truth", zorder=2)
-    elif truth_values is not None:
-        order = np.argsort(frame[x].to_numpy(), kind="stable")
-        ax.plot(frame[x].to_numpy()[order], truth_values[order], color=NEGATIVE, linestyle="--", label=truth,
-                zorder=2)
-    ax.plot(grid, np.asarray(curve)[:, j] if curve.ndim == 2 else curve, color=color, linewidth=2, label=label,
-            zorder=3)
+def _draw_classes(net, ax, frame: pd.DataFrame, x: str, y: str, colors: list) -> None:
+    """The rows of ``frame`` as points at (x, y), coloured by their true class, with a legend."""
+    truth = pd.Categorical(frame[net.design.response].to_numpy(dtype=object), categories=net.classes).codes
+    for k, label in enumerate(net.classes):
+        ax.scatter(frame[x].to_numpy()[truth == k], frame[y].to_numpy()[truth == k], color=colors[k],
+                   edgecolors="black", linewidths=0.5, s=18, label=str(label), zorder=3)
     ax.legend(loc="best", fontsize="small")
-    ax.set_xlabel(x)
-    ax.set_ylabel(net.design.targets[j])
-    ax.set_title(f"{net.formula}: fit{_held_note(held)}", fontsize="medium")
-    return ax
-
-
-def _target_index(net, target) -> int:
-    targets = list(net.design.targets)
-    if target is None:
-        if len(targets) > 1:
-            raise ArgumentError(f"this network predicts {targets}: pass target=, one of them")
-        return 0
-    if target not in targets:
-        raise ArgumentError(f"target={target!r} is not a response of formula {net.formula!r}; "
-                            f"responses are {targets}")
-    return targets.index(target)
-
-
-def _truth(truth, frame: pd.DataFrame):
-    """The values of a ``truth`` column (array), ``None`` for no column or a callable."""
-    if truth is None or callable(truth):
-        return None
-    if not isinstance(truth, str):
-        raise ArgumentTypeError(f"truth must be a column name or a callable f(x) -> y, got {type(truth).__name__}")
-    if truth not in frame.columns:
-        raise ArgumentError(f"truth={truth!r} is not a column of the data{_close(truth, frame.columns)}; "
-                            f"columns are {list(map(str, frame.columns))}")
-    return frame[truth].to_numpy(dtype=float)
-
-
-def _callable_curve(truth: Callable, grid: np.ndarray) -> np.ndarray:
-    try:
-        values = np.asarray(truth(grid), dtype=float)
-    except (ValueError, TypeError) as exc:
-        raise ArgumentError(f"truth(x) must return numbers, one per x; it returned something else ({exc})") from exc
-    if values.shape != grid.shape:
-        raise ArgumentError(f"truth(x) must return one value per x (shape {grid.shape}), got shape {values.shape}")
-    return values
-
-
-def _observed(net, frame: pd.DataFrame, data, j: int) -> np.ndarray:
-    """Response values of the rows of ``frame``: the training ``Y`` or ``data``'s response column."""
-    if data is None:
-        Y = np.asarray(net.Y, dtype=float)
-        return Y if Y.ndim == 1 else Y[:, j]
-    name = net.design.targets[j]
-    if name not in frame.columns:
-        raise DataError(f"data has no response column {name!r} for the observed points; "
-                        "add it, or leave data= out to see the training rows")
-    return frame[name].to_numpy(dtype=float)
 
 
 # ---------------------------------------------------------------------------------------------- plot_predicted
@@ -348,93 +264,5 @@ def _plot_confusion(table: pd.DataFrame, ax):
     return ax
 
 
-# ---------------------------------------------------------------------------------------------- plot_network
-def plot_network(net, *, show_weights=None, ax=None):
-    """The network as layers of nodes, as R's ``neuralnet::plot.nn`` draws it: one edge per weight, blue for
-    positive and red for negative, width proportional to |weight|; each layer's bias node (``1``, a square) sits
-    above it. Input nodes carry the design-matrix column names, output nodes the classes or responses.
-
-    ``show_weights``: write each weight on its edge (default: when there are at most 40 weights). Each weight
-    matrix is one ``LineCollection`` whose ``gid`` is its name (``"W1"`` ...), segments in row-major order; the
-    texts have the gid ``"node"``, ``"bias"`` or ``"weight"``.
-    """
-    from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
-
-    layout = _layout(net)
-    total = sum(W.size for W in net.weights)
-    show = total <= 40 if show_weights is None else bool(show_weights)
-    biggest = max(float(np.abs(W).max()) for W in net.weights) or 1.0
-    tallest = max(len(nodes) for nodes, _ in layout)
-    ax = _axes(ax, (2.4 * len(layout) + 1.5, max(3.0, 0.55 * tallest + 1.5)))
-    for l, W in enumerate(net.weights):
-        sources, targets = _sources(net, layout, l), layout[l + 1][0]
-        segments = [[sources[r], targets[c]] for r in range(W.shape[0]) for c in range(W.shape[1])]
-        flat = W.ravel()
-        ax.add_collection(LineCollection(segments, colors=np.where(flat >= 0, POSITIVE, NEGATIVE),
-                                         linewidths=0.3 + 4.0 * np.abs(flat) / biggest, alpha=0.8, zorder=1,
-                                         gid=f"W{l + 1}"))
-        if show:   # each source row's labels at its own distance along the edges, so that they do not pile up
-            along = np.repeat(0.3 + 0.45 * np.arange(W.shape[0]) / max(W.shape[0] - 1, 1), W.shape[1])
-            for (start, end), w, t in zip(segments, flat, along):
-                ax.text(start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1]), f"{w:.2g}",
-                        fontsize=6, ha="center", va="center", zorder=4, gid="weight",
-                        bbox={"fc": "white", "ec": "none", "pad": 0.1})
-    _draw_nodes(net, ax, layout)
-    ax.legend(handles=[Line2D([], [], color=POSITIVE, label="positive weight"),
-                       Line2D([], [], color=NEGATIVE, label="negative weight")],
-              loc="lower center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize="small", frameon=False)
-    ax.set_xlim(-0.9, len(layout) - 0.1)
-    ax.set_ylim(-tallest / 2 - 0.3, tallest / 2 + 1.0)
-    ax.set_axis_off()
-    ax.set_title(f"{'-'.join(map(str, net.layer_sizes))} network, {total} weights: {net.activation} hidden, "
-                 f"{OUTPUT_LINKS[net._loss.name]} output", fontsize="medium")
-    return ax
-
-
-def _layout(net) -> list[tuple[list, tuple | None]]:
-    """Per layer: the (x, y) of its nodes, top to bottom, and of its bias node (``None`` for none)."""
-    labels = weight_labels(net)
-    sizes = [len(_input_columns(net))] + [len(cols) for _, cols in labels]
-    top = (max(sizes) - 1) / 2
-    layers = []
-    for l, size in enumerate(sizes):
-        nodes = [(float(l), (size - 1) / 2 - i) for i in range(size)]
-        has_bias = l < len(sizes) - 1 and (l > 0 or net.design.intercept is not None)
-        layers.append((nodes, (l + 0.35, top + 0.8) if has_bias else None))
-    return layers
-
-
-def _input_columns(net) -> list[str]:
-    return [c for c in net.design.columns if c != "Intercept"]
-
-
-def _sources(net, layout, l: int) -> list:
-    """The node behind each row of weight matrix ``l``: the bias node for the bias row, else a unit below."""
-    nodes, bias = layout[l]
-    if l > 0:
-        return [bias, *nodes]
-    units = iter(nodes)
-    return [bias if r == net.design.intercept else next(units) for r in range(len(net.design.columns))]
-
-
-def _draw_nodes(net, ax, layout) -> None:
-    names = [_input_columns(net), *([c for c in cols] for _, cols in weight_labels(net))]
-    last = len(layout) - 1
-    for l, (nodes, bias) in enumerate(layout):
-        xs, ys = zip(*nodes)
-        ax.scatter(xs, ys, s=380, facecolor="white", edgecolors="black", zorder=2)
-        for (px, py), name in zip(nodes, names[l]):
-            if l == 0:
-                ax.text(px - 0.12, py, name, ha="right", va="center", fontsize=8, gid="node")
-            elif l == last:
-                ax.text(px + 0.12, py, name, ha="left", va="center", fontsize=8, gid="node")
-            else:
-                ax.text(px, py, name, ha="center", va="center", fontsize=6, zorder=3, gid="node")
-        if bias is not None:
-            ax.scatter([bias[0]], [bias[1]], s=300, marker="s", facecolor="0.85", edgecolors="black", zorder=2)
-            ax.text(*bias, "1", ha="center", va="center", fontsize=8, zorder=3, gid="bias")
-
-
-__all__ = ["class_colors", "grid_frame", "held_values", "pale", "plot_decision_boundary", "plot_fit", "plot_loss",
-           "plot_network", "plot_predicted", "training_frame"]
+__all__ = ["NEGATIVE", "POSITIVE", "class_colors", "grid_frame", "held_values", "pale", "plot_decision_boundary",
+           "plot_loss", "plot_predicted", "training_frame"]
