@@ -14,7 +14,7 @@ import warnings
 import pandas as pd
 
 from .design import is_categorical
-from .errors import DataError, TaskError
+from .errors import DataError, DataWarning, TaskError
 from .formula_guard import check_formula
 from .network import NeuralNetwork
 
@@ -61,8 +61,15 @@ def fit(args) -> None:
     _, data = read_csv(args.data)
     text = [c for c in data.columns if is_categorical(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
     check_formula(args.formula, data.columns, text)  # columns, allowed transforms, bounded sizes: as a saved model
-    net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
-                        standardize=args.standardize)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
+                            standardize=args.standardize)
+    for w in caught:   # a DataWarning is one line on stderr, as errors are; others as Python shows them
+        if issubclass(w.category, DataWarning):
+            print(f"chainnet: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     trace = args.trace if args.trace is not None else max(1, args.iterations // 10)
     net.train(args.iterations, learn_rate=args.learn_rate, tolerance=args.tolerance, trace=trace,
               optimizer=args.optimizer, batch_size=args.batch_size)
@@ -128,6 +135,8 @@ def describe(net) -> list[str]:
              f"training    {net.iteration} iterations" + (f", optimizer {net.optimizer!r}" if net.optimizer else "")
              + (f", dropout {list(net.dropout)}" if any(net.dropout) else "")
              + (f", decay {net.decay:g}" if net.decay else "") + (", standardized" if net.standardize else "")]
+    if d.na_note:
+        lines.append(f"missing     {d.na_note}")
     metric = "accuracy" if d.task == "classification" else "rmse"
     if len(net._X):
         value = net.accuracy() if metric == "accuracy" else net.rmse()

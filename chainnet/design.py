@@ -23,8 +23,11 @@ import pandas as pd
 from formulaic import model_matrix
 from formulaic.errors import FormulaicError
 
+from .datacheck import warn_about_text
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
+from .modelframe import complete_rows, subset_rows
 from .namespace import Namespace, caller_variables
+from .rformula import r_formula
 
 TASKS = ("classification", "regression")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|[⧛⧚]")
@@ -99,6 +102,13 @@ def referenced_columns(lhs: str, rhs: str, columns) -> tuple[list[str], list[str
     return response, predictors
 
 
+def as_doubles(frame: pd.DataFrame, quoted: str) -> pd.DataFrame:
+    """Integer columns as float64, as R holds numbers (``I(hp^-1)`` and ``I(hp^20)`` exact, no int64 overflow),
+    except those a ``C()`` of ``quoted`` (the rewritten formula) makes categorical: their levels stay integers."""
+    ints = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c].dtype) and not _in_call_C(quoted, c)]
+    return frame.astype({c: np.float64 for c in ints}) if ints else frame
+
+
 def _in_call_C(rhs: str, name: str) -> bool:
     return re.search(r"\bC\(\s*`?" + re.escape(name) + r"`?\s*[,)]", rhs) is not None
 
@@ -154,6 +164,8 @@ class Design:
     spec: Any = field(repr=False, compare=False)
     context: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     dtypes: Mapping[str, str] = field(default_factory=dict, repr=False)
+    na_rows: pd.Index = field(default_factory=lambda: pd.Index([]), repr=False, compare=False)
+    na_columns: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"Design({self.formula!r}, task={self.task!r}, columns={len(self.columns)})"
@@ -165,24 +177,18 @@ class Design:
 
     # ------------------------------------------------------------------------------------------ training data
     @classmethod
-    def build(cls, formula: str, data, task: str | None = None, context: Mapping | None = None):
+    def build(cls, formula: str, data, task: str | None = None, context: Mapping | None = None, subset=None):
         """Parse ``formula`` against ``data``: returns ``(design, X, Y, rows)``.
 
         ``X`` is float64 (n, D) and C-contiguous; ``Y`` is a pandas Categorical (classification) or a float
         array (n,) or (n, k) (regression); ``rows`` are the labels of the data rows kept (complete cases).
+        ``subset`` (R's ``subset=``) is a boolean mask or Series aligned by index, applied first; the rows then
+        dropped for missing values are ``design.na_rows`` (``design.na_note`` says which columns).
         """
-        _check_frame(data, "data")
-        odd = [c for c in data.columns if not isinstance(c, str)]
-        if odd:
-            raise DataError(f"data column name {odd[0]!r} is not a string: a formula names columns by text; "
-                            "rename them, e.g. data.columns = data.columns.astype(str)")
-        if task is not None and task not in TASKS:
-            raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
+        _check_data(data, task)
+        data = subset_rows(data, subset)
         lhs, _ = split_formula(formula)
-        if "Intercept" in map(str, data.columns):
-            raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
-                            "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
-        quoted = quote_names(formula, data.columns)
+        quoted = r_formula(quote_names(formula, data.columns))   # R's ^, factor(), %in% for formulaic
         qlhs, qrhs = split_formula(quoted)
         response, predictors = referenced_columns(qlhs, qrhs, data.columns)
         response_col = _plain_response(qlhs, data.columns)
@@ -190,23 +196,34 @@ class Design:
             raise FormulaError(f"the response {lhs!r} of formula {formula!r} is not a column of the data"
                                f"{_close(lhs.strip('`'), data.columns)}; columns are {list(map(str, data.columns))}")
         used = [c for c in map(str, data.columns) if c in set(response) | set(predictors)]
-        frame = _plain_columns(_complete_rows(data, used, formula), used)
+        frame, na_rows, na_columns = complete_rows(data, used, formula)
+        frame = _plain_columns(frame, used)
         for col in predictors:
             _check_finite_column(frame[col], col)
         context = caller_variables(quoted, context, data.columns)
-        mm = _materialize(quoted, frame, formula, context)
+        mm = _materialize(quoted, as_doubles(frame, quoted), formula, context)
         X = _as_float_matrix(mm.rhs, formula)
         kept = frame.index[np.asarray(mm.rhs.index)]
         task, Y, classes, targets = _response(mm.lhs, frame.iloc[np.asarray(mm.rhs.index)] if response_col else None,
                                               response_col, qlhs, task, formula)
         levels = {c: tuple(levels_of(frame[c])) for c in predictors
                   if is_categorical(frame[c]) or _in_call_C(qrhs, c)}
-        numeric = tuple(c for c in predictors if c not in levels)
         design = cls(formula=formula, response=response_col, predictors=tuple(predictors),
-                     columns=tuple(map(str, mm.rhs.columns)), levels=levels, numeric=numeric, task=task,
-                     classes=classes, targets=targets, spec=mm.rhs.model_spec, context=context,
-                     dtypes={c: str(frame[c].dtype) for c in used})
+                     columns=tuple(map(str, mm.rhs.columns)), levels=levels,
+                     numeric=tuple(c for c in predictors if c not in levels), task=task, classes=classes,
+                     targets=targets, spec=mm.rhs.model_spec, context=context,
+                     dtypes={c: str(frame[c].dtype) for c in used}, na_rows=na_rows, na_columns=na_columns)
+        warn_about_text(frame, design)
         return design, X, Y, kept
+
+    @property
+    def na_note(self) -> str | None:
+        """``"11 rows dropped for missing values (bill_length_mm, sex)"``, or None when none were (R's
+        "11 observations deleted due to missingness")."""
+        n = len(self.na_rows)
+        if n == 0:
+            return None
+        return f"{n} row{'s' if n != 1 else ''} dropped for missing values ({', '.join(self.na_columns)})"
 
     # ------------------------------------------------------------------------------------------ new data
     def matrix(self, newdata) -> tuple[np.ndarray, np.ndarray]:
@@ -229,7 +246,8 @@ class Design:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                mm = self.spec.get_model_matrix(frame, context=Namespace(self.context))
+                mm = self.spec.get_model_matrix(as_doubles(frame, r_formula(quote_names(self.formula, frame.columns))),
+                                                context=Namespace(self.context))
         except Exception as exc:
             raise DataError(f"formula {self.formula!r} could not be applied to newdata: "
                             f"{_plain(str(exc))}") from exc
@@ -318,17 +336,17 @@ def _plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
     return frame.astype({c: object for c in text}) if text else frame
 
 
-def _complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> pd.DataFrame:
-    """Drop the rows with a missing value in a column the formula uses (R's ``na.omit`` over the model frame),
-    before formulaic fits ``scale()``/``center()``; the index is reset so formulaic's row labels are positions."""
-    frame = data[used] if used else data
-    keep = frame.notna().all(axis=1).to_numpy()
-    if not keep.any():
-        raise DataError(f"no rows left after dropping rows with missing values in the columns {used} "
-                        f"that formula {formula!r} uses")
-    out = data.loc[keep].copy() if used else data.copy()
-    out.index = data.index[keep]
-    return out
+def _check_data(data, task) -> None:
+    _check_frame(data, "data")
+    odd = [c for c in data.columns if not isinstance(c, str)]
+    if odd:
+        raise DataError(f"data column name {odd[0]!r} is not a string: a formula names columns by text; "
+                        "rename them, e.g. data.columns = data.columns.astype(str)")
+    if task is not None and task not in TASKS:
+        raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
+    if "Intercept" in map(str, data.columns):
+        raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
+                        "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
 
 
 def _check_finite_column(series: pd.Series, col: str) -> None:

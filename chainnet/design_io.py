@@ -32,10 +32,11 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from . import jsoncodec
-from .design import TASKS, Design, quote_names, referenced_columns, split_formula
+from .design import TASKS, Design, as_doubles, quote_names, referenced_columns, split_formula
 from .errors import DataError, FormulaError, ModelFileError
 from .formula_guard import check_formula
 from .namespace import Namespace
+from .rformula import r_formula
 
 
 # ---------------------------------------------------------------------------------------------- save
@@ -97,7 +98,7 @@ def _check_variables(formula: str, dtypes: dict, predictors) -> None:
     """The names of the formula are exactly the design's variables: every column the right side names is a
     predictor (so that it is data, from the frame, when the formula is evaluated), and every stored column is
     one the formula uses. A file that declares ``open`` as a column without making it a predictor is refused."""
-    qlhs, qrhs = split_formula(quote_names(formula, list(dtypes)))
+    qlhs, qrhs = split_formula(r_formula(quote_names(formula, list(dtypes))))
     response, used = referenced_columns(qlhs, qrhs, list(dtypes))
     if list(used) != list(predictors) or set(response) | set(used) != set(dtypes):
         raise ModelFileError(f"the model file's formula {formula!r} names the columns {response + used}, but the "
@@ -114,7 +115,8 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = rhs.get_model_matrix(_prototype(predictors, dtypes, levels), context=Namespace())
+            prototype = as_doubles(_prototype(predictors, dtypes, levels), r_formula(quote_names(formula, list(dtypes))))
+            matrix = rhs.get_model_matrix(prototype, context=Namespace())
     except Exception as exc:
         raise ModelFileError(f"the model file's formula encoding does not rebuild: {exc}") from exc
     if tuple(map(str, matrix.columns)) != columns:
@@ -126,7 +128,7 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
 
 def _parsed(formula: str, dtypes: dict):
     """The formula parsed as ``model_matrix`` parsed it in training (``.`` = the columns the formula uses)."""
-    quoted = quote_names(formula, list(dtypes))
+    quoted = r_formula(quote_names(formula, list(dtypes)))
     try:
         return ModelSpec.from_spec(quoted, context={"__formulaic_variables_available__": list(dtypes)})
     except FormulaicError as exc:
@@ -178,7 +180,8 @@ def response_matrix(design: Design, frame: pd.DataFrame) -> np.ndarray:
             materializer="pandas", output="pandas", transform_state=design.spec.transform_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = spec.get_model_matrix(frame.reset_index(drop=True), context=Namespace())
+            quoted = r_formula(quote_names(design.formula, list(design.dtypes)))
+            matrix = spec.get_model_matrix(as_doubles(frame.reset_index(drop=True), quoted), context=Namespace())
     except FormulaicError as exc:
         raise DataError(f"the response {lhs!r} could not be computed from the data: {exc}") from exc
     if tuple(map(str, matrix.columns)) != tuple(design.targets):

@@ -43,3 +43,8 @@ class ModelFileError(ChainnetError, ValueError):
 class SaveError(ChainnetError, OSError):
     """A model file cannot be written: the path is empty or a folder, its folder is missing, the disk is full,
     permission is denied. An ``OSError`` too, so ``except OSError`` still catches it."""
+
+
+class DataWarning(UserWarning):
+    """The data can be used, but probably not as meant: a text column with nearly one level per row (an
+    identifier), or numbers or dates stored as text, each level of which becomes a design column."""

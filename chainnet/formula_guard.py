@@ -6,14 +6,14 @@ these may appear:
 
 - the data's columns (bare, or back-quoted: ```Sepal.Length```), and ``.`` (every other column);
 - formula operators ``+ - * / : ** ^ %in% ~`` and parentheses; the numbers ``0``/``1`` (intercept);
-- calls of ``scale``, ``center``, ``C``, ``poly``, ``I``, ``log``/``log2``/``log10``/``exp`` (formulaic's
-  bare transforms, as R users write them), ``np.<f>`` for f in :data:`NUMPY`, and
+- calls of ``scale``, ``center``, ``C``, ``poly``, ``I``, and R's ``log``/``log2``/``log10``/``log1p``/``exp``/
+  ``sqrt``/``abs`` and ``factor``/``as.factor`` (:mod:`chainnet.rformula`), ``np.<f>`` for f in :data:`NUMPY`, and
   ``contr.<c>`` for c in :data:`CONTRASTS`, with keyword arguments (``poly(x, degree=3)``,
   ``C(g, levels=['b', 'a'])``);
 - inside calls, Python arithmetic and comparisons on numbers and columns (``I(x**2)``, ``I(g == 'a')``).
 
-Everything else is refused: ``{...}`` blocks, any other name or call (``open``, ``__import__``, ``eval``),
-attribute access other than ``np.<f>``/``contr.<c>``, subscripts, lambdas, dunder names, ``|`` parts.
+Everything else is refused: ``{...}`` blocks, other names and calls (``open``, ``__import__``, ``eval``), other
+attributes than ``np.<f>``/``contr.<c>``, subscripts, lambdas, dunder names, ``|`` parts.
 
 Sizes are bounded before anything runs, so no formula can hang or exhaust memory (a denial of service):
 
@@ -23,11 +23,10 @@ Sizes are bounded before anything runs, so no formula can hang or exhaust memory
 - a formula power ``(a + b)^k`` has ``k <= MAX_POWER`` and the formula expands to at most :data:`MAX_TERMS`
   terms; expressions nest at most :data:`MAX_DEPTH` deep (``I(------...x)`` would exhaust the stack).
 
-How: the formula's own operators are mapped to Python ones (``:`` -> ``&``, ``%in%`` -> ``%``, ``.`` -> a
-placeholder name), column names to placeholder names, and the text is parsed with :mod:`ast` (parsing never
-runs code); every node of the tree must be of an allowed kind. formulaic only evaluates pieces of this text,
-so every piece it can run has been checked. At evaluation the names resolve to data columns only (see
-:class:`chainnet.namespace.Namespace`: Python's builtins are closed there as well).
+How: R's terms are rewritten as for formulaic, the formula's operators mapped to Python's (``:`` -> ``&``,
+``%in%`` -> ``%``, ``.`` -> a placeholder), column names to placeholders, and the text parsed with :mod:`ast`
+(parsing runs nothing); every node must be of an allowed kind, so every piece formulaic can run is checked. At
+evaluation names resolve to data only (:class:`chainnet.namespace.Namespace` closes Python's builtins too).
 """
 
 from __future__ import annotations
@@ -38,8 +37,9 @@ import keyword
 import re
 
 from .errors import FormulaError
+from .rformula import r_formula
 
-CALLS = frozenset({"scale", "center", "C", "poly", "I", "log", "log2", "log10", "exp"})  # R's log(x) too
+CALLS = frozenset({"scale", "center", "C", "poly", "I", "log", "log2", "log10", "log1p", "exp", "sqrt", "abs"})
 NUMPY = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square"})
 CONTRASTS = frozenset({"treatment", "sum", "helmert", "diff", "poly"})
 MODULES = {"np": NUMPY, "contr": CONTRASTS}
@@ -91,8 +91,9 @@ def check_formula(formula: str, columns, text=()) -> None:
 
 
 def _placeholders(formula: str, columns: list[str]) -> tuple[str, dict[str, str]]:
-    """Back-quote the columns that are not plain identifiers (dotted, spaced, Python keywords), then replace
-    every back-quoted name by a placeholder identifier; returns the text and {identifier: column}."""
+    """Back-quote the columns that are not plain identifiers (dotted, spaced, Python keywords), rewrite R's
+    terms (:func:`chainnet.rformula.r_formula`), then replace every back-quoted name by a placeholder identifier;
+    returns the text and {identifier: column}."""
     odd = sorted((c for c in columns if not c.isidentifier() or keyword.iskeyword(c) or "__" in c),
                  key=len, reverse=True)
     for name in odd:
@@ -100,7 +101,7 @@ def _placeholders(formula: str, columns: list[str]) -> tuple[str, dict[str, str]
         parts = formula.split("`")
         parts[::2] = [pattern.sub(f"`{name}`", p) for p in parts[::2]]
         formula = "`".join(parts)
-    parts = formula.split("`")
+    parts = r_formula(formula).split("`")       # R's terms rewritten as for formulaic: what runs is checked
     if len(parts) % 2 == 0:
         raise FormulaError(f"formula {formula!r} refused: unbalanced back-quote")
     index = {c: i for i, c in enumerate(columns)}
@@ -179,9 +180,9 @@ class _Checker:
             return 1
         if isinstance(node, ast.Attribute):
             return self.attribute(node, called=False)
-        if isinstance(node, ast.Constant):
-            self.refuse(f"the constant {node.value!r} as a term (only 0 and 1 are terms; use I(...))")
-        return self.refuse(f"{type(node).__name__} {ast.unparse(node)!r}")
+        what = f"the constant {node.value!r} as a term (only 0 and 1 are terms; use I(...))" \
+            if isinstance(node, ast.Constant) else f"{type(node).__name__} {ast.unparse(node)!r}"
+        return self.refuse(what)
 
     def power(self, node) -> int:
         k = node.value if isinstance(node, ast.Constant) else None

@@ -20,10 +20,13 @@ from collections.abc import Mapping
 
 from formulaic.transforms import TRANSFORMS
 
+from .rformula import R_FUNCTIONS
+
 
 class Namespace(Mapping):
-    """What the names of a formula can mean besides the data's columns: the given ``variables``, then
-    formulaic's transforms (``scale``, ``np`` ...). Every Python builtin is *closed*.
+    """What the names of a formula can mean besides the data's columns: the given ``variables``, then R's
+    functions (:data:`chainnet.rformula.R_FUNCTIONS`: ``sqrt``, ``abs``, ``log(x, base)`` ...), then formulaic's
+    transforms (``scale``, ``np`` ...). Every other Python builtin is *closed*.
 
     formulaic evaluates a term with ``eval(code, {}, layers)``: a name found in no layer falls through the empty
     globals to Python's builtins, so ``I(open('f', 'w'))`` or ``I(exit(3))`` would run. This mapping claims
@@ -35,11 +38,13 @@ class Namespace(Mapping):
         self.variables = dict(variables or {})
 
     def __contains__(self, name) -> bool:
-        return name in self.variables or _closed(name)
+        return name in self.variables or name in R_FUNCTIONS or _closed(name)
 
     def __getitem__(self, name):
         if name in self.variables:
             return self.variables[name]
+        if name in R_FUNCTIONS:
+            return R_FUNCTIONS[name]
         if _closed(name):
             raise NameError(f"name {name!r} is not defined")
         raise KeyError(name)

@@ -62,7 +62,7 @@ class NeuralNetwork:
     """
 
     def __init__(self, formula, data, hidden=5, *, activation="sigmoid", task=None, init="auto", seed=None,
-                 decay=0.0, dropout=0.0, standardize=False, dtype="float64"):
+                 decay=0.0, dropout=0.0, standardize=False, dtype="float64", subset=None):
         hidden = checks.hidden_units(hidden)
         act = get_activation(activation)
         init = resolve_init(init, act.name)
@@ -72,7 +72,7 @@ class NeuralNetwork:
         checks.seed(seed)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
-        design, X, Y, rows = Design.build(formula, data, task, context)
+        design, X, Y, rows = Design.build(formula, data, task, context, subset)
         self.design, self.rows = design, rows
         self.data = data  # the training frame, by reference: the plots read the predictors from it
         self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
@@ -90,6 +90,7 @@ class NeuralNetwork:
 
     # ------------------------------------------------------------------------------------------ fields
     formula = property(lambda self: self.design.formula, doc="The formula, as given.")
+    na_rows = property(lambda self: self.design.na_rows, doc="Labels of the rows dropped for missing values.")
     task = property(lambda self: self.design.task, doc="'classification' or 'regression'.")
     classes = property(lambda self: list(self.design.classes or []), doc="The response's levels.")
 

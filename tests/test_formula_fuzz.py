@@ -27,7 +27,8 @@ TEXT = ["g"]
 BUILTIN_NAMES = ["open", "len", "eval", "exec", "exit", "print", "getattr", "globals", "vars", "__import__", "input",
                  "breakpoint", "compile", "abs", "sum", "__builtins__"]
 NAMES = ["x", "z", "g", "np", ".", *BUILTIN_NAMES]
-CALLS = ["I", "C", "scale", "center", "poly", "log", "np.log", "np.sqrt", *BUILTIN_NAMES]
+CALLS = ["I", "C", "scale", "center", "poly", "log", "np.log", "np.sqrt", "factor", "as.factor", "sqrt", "log1p",
+         *BUILTIN_NAMES]
 OPERATORS = ["+", "-", "*", "/", ":", "**", "^", "%in%", "==", ">"]
 LITERALS = ["0", "1", "2.5", "'a'", "'os'"]        # no integer above 1: the unguarded path must not hang
 _BUILTIN_IDS = {id(v) for v in vars(builtins).values()}
