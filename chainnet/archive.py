@@ -2,14 +2,14 @@
 
 Reading: every bound is checked from what the archive *declares* before a byte of an array is decompressed:
 
-- every member is a ``.npy`` file named once; the members together may expand to at most
-  :data:`EXPANSION` times the file on disk plus :data:`SLACK` (``np.savez`` stores them uncompressed, so a
-  real model expands 1:1; 2 GB of zeros deflated into 2 MB is a zip bomb);
+- every member is a ``.npy`` file named once; the members together may hold at most :data:`EXPANSION` times
+  the bytes of the file on disk plus :data:`SLACK` (``np.savez`` stores them uncompressed, so a real model
+  expands 1:1; 2 GB of zeros deflated into 2 MB is a zip bomb): the arrays take no more memory than the file;
 - each member's ``.npy`` header (at most 10,000 bytes, parsed by numpy with :func:`ast.literal_eval`) gives a
   shape and a dtype; an object dtype (which needs pickle) is refused; the member's size in the zip directory
   must be exactly the header plus ``prod(shape) * itemsize``, so the bytes numpy allocates are the bytes the
-  archive holds. The caller compares shape and dtype with what the JSON document implies (:meth:`Member.header`)
-  and only then calls :meth:`Member.read`; ``zipfile`` never decompresses more than the declared size and
+  archive holds. The caller compares a member's ``shape`` and ``dtype`` (from its header) with what the JSON
+  document implies and only then calls :meth:`Member.read`; ``zipfile`` never decompresses more than the declared size and
   checks the CRC-32 at the end.
 
 Writing: the archive goes to a temporary file created exclusively in the target's folder
@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import ArgumentTypeError, ModelFileError, SaveError
 
-EXPANSION = 4
+EXPANSION = 1   # memory for the arrays <= the file on disk (+ SLACK): no decompression can amplify a file
 SLACK = 2**20
 MAX_HEADER = 10_000
 
@@ -106,15 +106,15 @@ def members(archive: zipfile.ZipFile, path: str) -> dict[str, Member]:
         raise ModelFileError(f"{path!r} names a member twice: refused")
     total, disk = sum(info.file_size for info in infos), os.path.getsize(path)
     if total > EXPANSION * disk + SLACK:
-        raise ModelFileError(f"{path!r} would expand to {total:,} bytes from {disk:,} on disk (at most "
-                             f"{EXPANSION}x + {SLACK:,}): a compressed bomb, refused before decompressing")
+        raise ModelFileError(f"{path!r} would expand to {total:,} bytes from {disk:,} on disk (at most the file's "
+                             f"size + {SLACK:,}): a compressed bomb, refused before decompressing")
     return {info.filename[:-4]: Member(archive, info, path) for info in infos}
 
 
 # ---------------------------------------------------------------------------------------------- writing
 def write_atomic(path, arrays: dict) -> None:
     """Write ``arrays`` as an ``.npz`` to ``path`` through an exclusive temporary file and ``os.replace``."""
-    path, folder = _target(path)
+    path, folder = check_target(path)
     _remove_stale(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{os.path.basename(path)}.tmp-{os.getpid()}-")
@@ -134,7 +134,8 @@ def write_atomic(path, arrays: dict) -> None:
             os.remove(tmp)
 
 
-def _target(path) -> tuple[str, str]:
+def check_target(path) -> tuple[str, str]:
+    """``(path, folder)`` when ``path`` can be saved to; a :class:`SaveError` naming the fix otherwise."""
     name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
     if not isinstance(name, str):
         raise ArgumentTypeError(f"path must be a file name (str or pathlib.Path), got {type(path).__name__}")

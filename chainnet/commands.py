@@ -13,6 +13,7 @@ import warnings
 
 import pandas as pd
 
+from .archive import check_target
 from .design import is_categorical
 from .errors import DataError, DataWarning, TaskError
 from .formula_guard import check_formula
@@ -58,6 +59,8 @@ def _was_text(col, design) -> bool:
 
 # ---------------------------------------------------------------------------------------------- fit
 def fit(args) -> None:
+    if args.save is not None:
+        check_target(args.save)   # a folder or a missing folder is said before training, not after
     _, data = read_csv(args.data)
     text = [c for c in data.columns if is_categorical(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
     check_formula(args.formula, data.columns, text)  # columns, allowed transforms, bounded sizes: as a saved model

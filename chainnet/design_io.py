@@ -105,13 +105,30 @@ def _check_variables(formula: str, dtypes: dict, predictors) -> None:
                              f"file declares {list(dtypes)} with the predictors {list(predictors)}: it was edited")
 
 
+ENCODER_KEYS, STATE_KEYS = {"kind", "state"}, {"categories"}
+TRANSFORM_KEYS = {"ddof", "center", "scale", "alpha", "norms2"}   # scale(), center(), poly()
+
+
+def _check_states(parsed, encoder: dict, transform: dict) -> None:
+    """formulaic's stored states hold only what it writes: encodings keyed by the formula's own factors (each
+    a kind and its categories), transform states keyed by calls inside those factors with their parameters."""
+    factors = {f.expr for spec in (parsed.lhs, parsed.rhs) for term in spec.formula for f in term.factors}
+    for expr, e in encoder.items():
+        if expr not in factors or not isinstance(e, dict) or set(e) != ENCODER_KEYS \
+                or not isinstance(e["state"], dict) or not set(e["state"]) <= STATE_KEYS:
+            raise ModelFileError(f"the model file's encoder_state entry {expr!r} is not one formulaic writes for "
+                                 "this formula: the file was edited")
+    for expr, state in transform.items():
+        if not any(expr in f for f in factors) or not isinstance(state, dict) or not set(state) <= TRANSFORM_KEYS:
+            raise ModelFileError(f"the model file's transform_state entry {expr!r} is not one formulaic writes for "
+                                 "this formula: the file was edited")
+
+
 def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
+    parsed, transform = _parsed(formula, dtypes), facts["transform_state"]
+    _check_states(parsed, facts["encoder_state"], transform)
     encoder = {expr: (Factor.Kind(e["kind"]), dict(e["state"])) for expr, e in facts["encoder_state"].items()}
-    transform = facts["transform_state"]
-    if not isinstance(transform, dict):
-        raise ModelFileError("the model file's transform_state must be a mapping")
-    rhs = _parsed(formula, dtypes).rhs.update(materializer="pandas", output="pandas",
-                                              transform_state=transform, encoder_state=encoder)
+    rhs = parsed.rhs.update(materializer="pandas", output="pandas", transform_state=transform, encoder_state=encoder)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -152,3 +152,18 @@ def test_the_file_gets_ordinary_permissions(net, tmp_path):
         assert (tmp_path / "new.npz").stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(mask)
+
+
+def test_the_command_line_names_a_bad_save_target_in_one_line(tmp_path, toy):
+    import contextlib
+    import io
+
+    from chainnet.cli import main
+    toy.to_csv(tmp_path / "toy.csv", index=False)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["fit", "y ~ x", str(tmp_path / "toy.csv"), "--iterations", "2", "--save", str(tmp_path)])
+    assert code == 2
+    line = (f"chainnet: error: cannot save to {str(tmp_path)!r}: it is a folder; give a file name inside it, "
+            f"e.g. {str(tmp_path / 'model.npz')!r}")
+    assert err.getvalue().strip().splitlines() == [line]          # before any training: no trace lines

@@ -208,6 +208,9 @@ def archive_attacks(workdir, monkeypatch) -> dict:
     unknown = json.loads(json.dumps(meta))
     unknown["model"]["note"] = "x"
     files["unknown key"] = _write(workdir / "unknown.npz", unknown, arrays)
+    state = json.loads(json.dumps(meta))
+    state["design"]["encoder_state"]["size"]["state"]["contrasts"] = {"matrix": "__import__('os')"}
+    files["edited formulaic state"] = _write(workdir / "state.npz", state, arrays)
     # a member without the .npy suffix, one whose header lies about its size, a pickled object array whose
     # unpickling would create the canary, a member named twice
     pickled = io.BytesIO()
@@ -275,6 +278,7 @@ def test_load_refuses_every_attack_in_a_child(attacks, workdir):
         "100-million-element list"]
     assert "no longer than the 150 stored rows" in messages["levels longer than the rows"]
     assert "unknown field 'model.note'" in messages["unknown key"]
+    assert "encoder_state entry 'size' is not one formulaic writes" in messages["edited formulaic state"]
     assert "declares shape (1000000000, 4)" in messages["header larger than the member"]
     assert "object array" in messages["pickled object array"]
     assert "names a member twice" in messages["member named twice"]
