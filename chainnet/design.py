@@ -347,6 +347,9 @@ def _check_data(data, task) -> None:
     if "Intercept" in map(str, data.columns):
         raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "
                         "intercept: rename it, e.g. data.rename(columns={'Intercept': 'intercept_'})")
+    if "1" in data.columns:   # formulaic reads `1` as the intercept term, so the column would vanish from X
+        raise DataError("the data has a column named '1', which formulaic reads as the intercept (the column would "
+                        "be silently left out): rename it, e.g. data.rename(columns={'1': 'x1'})")
 
 
 def _check_finite_column(series: pd.Series, col: str) -> None:

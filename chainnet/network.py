@@ -24,6 +24,7 @@ from . import (
     html,
     metrics,
     objective,
+    pickling,
     plotting,
     report,
     scoring,
@@ -310,6 +311,8 @@ class NeuralNetwork:
     evaluate = metrics.evaluate
     confusion = metrics.confusion
     _repr_html_ = html.network_card
+    __getstate__ = pickling.getstate     # pickle/deepcopy: the layers stay views of the flat parameters
+    __setstate__ = pickling.setstate
 
     def __repr__(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))

@@ -16,6 +16,8 @@ rows. Fractional weights need the network's own row weights (``weights=``, issue
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -30,9 +32,9 @@ from sklearn.utils.validation import (
 )
 
 from . import frames
-from .errors import ArgumentError, ArgumentTypeError, DataError
+from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError
 from .network import NeuralNetwork
-from .optimizers import OPTIMIZERS
+from .optim import OPTIMIZERS  # the name table, with the solvers chainnet.optim adds to it
 from .propagation import forward
 
 #: the default optimizer: L-BFGS when chainnet has it (issue 11), else Adam. The one line to change.
@@ -97,8 +99,12 @@ class _NeuralNetworkEstimator(BaseEstimator):
     # ------------------------------------------------------------------------------------------ input
     def _validated(self, X, y="no_validation", reset=False):
         """X as a DataFrame of the formula's columns (and y checked), after scikit-learn's checks: finite
-        values, at least one row, the fitted number and names of features."""
-        X = frames.to_pandas(X, "X")
+        values, at least one row, the fitted number and names of features. Their errors are re-raised as
+        chainnet's (``DataError`` is a ValueError, ``ArgumentTypeError`` a TypeError), scikit-learn's text kept."""
+        with _chainnet_errors(type(self).__name__):
+            return self._checked(frames.to_pandas(X, "X"), y, reset)
+
+    def _checked(self, X, y, reset):
         if isinstance(X, pd.DataFrame) and not all(pd.api.types.is_numeric_dtype(t) for t in X.dtypes):
             validate_data(self, X, y, reset=reset, skip_check_array=True)
             _check_complete(X)
@@ -126,7 +132,8 @@ class NeuralNetworkClassifier(ClassifierMixin, _NeuralNetworkEstimator):
     _task = "classification"
 
     def _response(self, y):
-        check_classification_targets(y)
+        with _chainnet_errors(type(self).__name__):
+            check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise DataError(f"y has one class only ({self.classes_[0]!r}) among the rows with weight: a classifier "
@@ -169,6 +176,19 @@ class NeuralNetworkRegressor(RegressorMixin, _NeuralNetworkEstimator):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+@contextmanager
+def _chainnet_errors(who: str):
+    """scikit-learn's input errors as chainnet's (same text, same ValueError/TypeError bases)."""
+    try:
+        yield
+    except ChainnetError:
+        raise
+    except ValueError as exc:
+        raise DataError(f"{who}: {exc}") from exc
+    except TypeError as exc:
+        raise ArgumentTypeError(f"{who}: {exc}") from exc
+
+
 def _named(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns named as the formula sees them: a frame's own text names, else x0, x1, ..."""
     if all(isinstance(c, str) for c in frame.columns):
@@ -199,7 +219,8 @@ def _repeats(sample_weight, frame) -> np.ndarray:
     n = len(frame)
     if sample_weight is None:
         return np.arange(n)
-    w = _check_sample_weight(sample_weight, frame)
+    with _chainnet_errors("sample_weight"):
+        w = _check_sample_weight(sample_weight, frame)
     if (w < 0).any() or not np.isfinite(w).all():
         raise DataError("sample_weight must be finite and non-negative")
     if not w.any():

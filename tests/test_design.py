@@ -172,3 +172,15 @@ def test_a_column_in_the_response_expression_can_also_be_a_predictor(toy):
     np.testing.assert_allclose(net.Y, toy["x"], rtol=1e-12)
     pred = net.predict(data[["p", "z"]].iloc[:3])
     np.testing.assert_allclose(pred, net.predict().iloc[:3], rtol=1e-12)
+
+
+def test_a_column_named_1_is_refused_not_silently_dropped():
+    """formulaic reads `1` as the intercept: ``y ~ .`` over columns '0', '1', '2' gave X without column '1'."""
+    import re
+
+    x = np.arange(10.0)
+    df = pd.DataFrame({"y": np.sin(x), "0": x, "1": x ** 2, "2": np.cos(x)})
+    with pytest.raises(DataError, match=re.escape("column named '1'") + ".*rename it"):
+        NeuralNetwork("y ~ .", df, hidden=0)
+    net = NeuralNetwork("y ~ .", df.rename(columns={"1": "x1"}), hidden=0)
+    assert net.design.columns == ("Intercept", "0", "x1", "2")

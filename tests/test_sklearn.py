@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from chainnet import ArgumentTypeError, NeuralNetwork
+from chainnet import ArgumentError, ArgumentTypeError, DataError, NeuralNetwork
 from chainnet.optimizers import OPTIMIZERS
 from chainnet.sklearn import DEFAULT_OPTIMIZER, NeuralNetworkClassifier, NeuralNetworkRegressor
 
@@ -21,11 +21,8 @@ from chainnet.sklearn import DEFAULT_OPTIMIZER, NeuralNetworkClassifier, NeuralN
 CHECKED = [NeuralNetworkClassifier(hidden=3, iterations=50),    # the default optimizer (lbfgs) at its own rate
            NeuralNetworkRegressor(hidden=3, iterations=50, learn_rate=0.1)]
 
-#: checks that cannot pass yet, with the reason (README "scikit-learn"); empty once networks pickle
-EXPECTED_FAILURES = {
-    "check_estimators_pickle": "a NeuralNetwork cannot be pickled until the design drops the caller's namespace "
-                               "and the activation/loss tables drop their lambdas (issue 13 item 2, phase 2)",
-}
+#: checks that cannot pass, with the reason (README "scikit-learn"): none
+EXPECTED_FAILURES: dict = {}
 #: these need SCIPY_ARRAY_API=1 set before scipy is imported: run in a fresh interpreter below
 ARRAY_API = "check_array_api_input"
 
@@ -161,16 +158,23 @@ def test_integer_sample_weights_are_repeated_rows(toy):
         clone(est).fit(X, y, sample_weight=np.zeros(len(X)))
 
 
-def test_bad_input_raises_sklearns_errors_with_chainnet_messages(iris_xy):
+def test_bad_input_raises_sklearns_errors_as_chainnets(iris_xy):
     X, y = iris_xy
     clf = NeuralNetworkClassifier(iterations=5)
     with pytest.raises(NotFittedError):
         clf.predict(X)
-    with pytest.raises(ValueError, match="2D array"):
+    with pytest.raises(DataError, match="NeuralNetworkClassifier: Expected 2D array"):
         clf.fit(X["Sepal.Length"].to_numpy(), y)
-    with pytest.raises(ValueError, match="one class only"):
+    with pytest.raises(DataError, match="one class only"):
         clf.fit(X, np.repeat("a", len(X)))
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(DataError, match="Input X contains NaN"):
         clf.fit(X.to_numpy() * np.where(np.arange(150) == 7, np.nan, 1)[:, None], y)
-    with pytest.raises(ValueError, match="right-hand side"):
+    with pytest.raises(DataError, match="Unknown label type"):
+        clf.fit(X, np.linspace(0, 1, len(X)))
+    with pytest.raises(DataError, match="sample_weight: .*shape"):
+        clf.fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(ArgumentError, match="right-hand side"):
         NeuralNetworkClassifier(formula="Species ~ .").fit(X, y)
+    fitted = clone(clf).fit(X.to_numpy(), y)
+    with pytest.raises(DataError, match="X has 3 features, but NeuralNetworkClassifier is expecting 4"):
+        fitted.predict(X.to_numpy()[:, :3])
