@@ -16,12 +16,17 @@ import pandas as pd
 from . import (
     checks,
     convergence,
+    criteria,
     curves,
+    dependence,
+    diagnose,
     diagram,
+    explain,
     fields,
     frames,
     gradcheck,
     html,
+    importance,
     metrics,
     objective,
     pickling,
@@ -401,6 +406,16 @@ class NeuralNetwork:
     def _require(self, task, what, instead):
         if self.task != task:
             raise TaskError(f"{what} is for {task} networks; this one does {self.task}: use {instead}")
+
+    # ---- what the network learned (chainnet.importance, dependence, criteria, diagnose, explain) ----
+    # Queries defined there with the network as first argument; they leave the network as they found it.
+    importance = importance.importance
+    partial_dependence = dependence.partial_dependence
+    plot_partial = dependence.plot_partial
+    aic = criteria.aic
+    bic = criteria.bic
+    diagnose = diagnose.diagnose
+    explain_step = explain.explain_step
 
 
 def _nothing_to_score(design) -> DataError:

@@ -187,7 +187,14 @@ def _facts(net) -> dict:
         "optimizer": f"{net.optimizer!r}" if net.optimizer is not None else "none yet (train() starts with gd)",
         "iterations": f"{net.iteration}{last_rate}",
         "loss": LOSS_NAMES[net._loss.name],
+        **_criteria(net),
     }
+
+
+def _criteria(net) -> dict:
+    """AIC, BIC and the comparison with the GLM at hidden=0 (chainnet.criteria; imported here: it uses plotting)."""
+    from .criteria import summary_facts
+    return summary_facts(net)
 
 
 def _number(value) -> str:

@@ -132,3 +132,37 @@ def test_iris_r6_session_prints_the_posts_table(tmp_path):
     predictions = re.search(r"predict\(newdata\):\n((?:\d+\s+\w+\n){5})", out).group(1).split()
     assert pd.Index(predictions[1::2]).isin(["setosa", "versicolor", "virginica"]).all()
     assert_figure(tmp_path / "iris_r6.png")
+
+
+def test_what_it_learned_prints_criteria_that_numpy_reproduces(tmp_path):
+    out = run_example("what_it_learned.py", tmp_path)
+    complete = datasets.load_penguins().dropna()
+    n = len(complete)
+    rmse, _ = numbers(r"training RMSE (\S+) kg, R2 (\S+)", out)
+    dev, aic, bic, k = numbers(r"network\s+deviance (\S+)\s+AIC (\S+)\s+BIC (\S+)\s+k (\d+)", out)
+    glm = numbers(r"GLM\s+deviance (\S+)\s+AIC (\S+)\s+BIC (\S+)\s+k (\d+)", out)
+    # the GLM: least squares on the treatment-coded design, built here with pandas and numpy
+    dummies = pd.get_dummies(complete[["species", "sex", "island"]], drop_first=True, dtype=float)
+    numeric = complete[["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]]
+    X = np.column_stack([np.ones(n), dummies, numeric])
+    y = complete["body_mass_g"].to_numpy() / 1000
+    sse = np.sum((y - X @ np.linalg.lstsq(X, y, rcond=None)[0]) ** 2)
+    dev0 = n * np.log(2 * np.pi * sse / n) + n
+    assert glm == pytest.approx([dev0, dev0 + 2 * 9, dev0 + np.log(n) * 9, 9], abs=2e-3)
+    # R: AIC(lm(body_mass_kg ~ species + sex + island + bill_length_mm + bill_depth_mm + flipper_length_mm))
+    # = 126.67709276945, BIC 164.758517669254, counting σ as a 10th parameter (chainnet counts weights only)
+    assert glm[1] == pytest.approx(126.67709276945 - 2, abs=2e-3)
+    assert glm[2] == pytest.approx(164.758517669254 - np.log(333), abs=2e-3)
+    # the network: its deviance from its printed RMSE (SSE/n = RMSE²); k for 9 columns -> 3 tanh units -> 1
+    assert k == 9 * 3 + 4 * 1
+    assert dev == pytest.approx(n * np.log(2 * np.pi * rmse**2) + n, abs=0.5)
+    assert aic == pytest.approx(dev + 2 * k, abs=2e-3) and bic == pytest.approx(dev + np.log(n) * k, abs=2e-3)
+    table = re.findall(r"^(\w+)\s+(-?[\d.]+)\s+([\d.]+)\s+(\d)$", out, flags=re.MULTILINE)
+    assert sorted(t[0] for t in table) == sorted(["species", "sex", "island", "bill_length_mm", "bill_depth_mm",
+                                                  "flipper_length_mm"])
+    assert [int(t[3]) for t in table] == [1, 2, 3, 4, 5, 6] and all(float(t[1]) > 0 for t in table)
+    flipper = numbers(r"flipper 180 mm: (\S+) kg; flipper 200 mm: (\S+) kg; flipper 220 mm: (\S+) kg", out)
+    female, male = numbers(r"sex female: (\S+) kg; sex male: (\S+) kg", out)
+    assert flipper[0] < flipper[1] < flipper[2] and female < male              # heavier with longer flippers, males
+    assert len(re.findall(r"^h\d\s", out, flags=re.MULTILINE)) == 3
+    assert_figure(tmp_path / "what_it_learned.png")
