@@ -20,15 +20,21 @@ def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _is_count(value) -> bool:
+    """An integer, or a real number with an integral value, as R writes counts (``1e4``, ``5.0``); not a bool."""
+    return _is_int(value) or (_is_real(value) and not isinstance(value, np.bool_) and math.isfinite(value)
+                              and float(value).is_integer())
+
+
 def hidden_units(hidden) -> tuple[int, ...]:
-    """``5`` -> (5,); ``[10, 5]`` -> (10, 5); ``0`` or ``[]`` -> () (no hidden layer)."""
-    if _is_int(hidden):
+    """``5`` -> (5,); ``[10, 5]`` -> (10, 5); ``0`` or ``[]`` -> () (no hidden layer); ``5.0`` counts as 5."""
+    if _is_count(hidden):
         if hidden < 0:
             raise ArgumentError(f"hidden must be >= 0 units (0: no hidden layer), got {hidden}")
         return (int(hidden),) if hidden else ()
     if isinstance(hidden, (list, tuple)):
         for h in hidden:
-            if not _is_int(h):
+            if not _is_count(h):
                 raise ArgumentTypeError(f"hidden layer sizes must be integers, got {h!r} in {list(hidden)}")
             if h < 1:
                 raise ArgumentError(f"each hidden layer needs at least 1 unit, got {h} in {list(hidden)}; "
@@ -69,8 +75,9 @@ def unit_interval(name: str, value) -> float:
 
 
 def _integer(name: str, value, kind: str) -> int:
-    """Every integer argument: a non-integer is an ArgumentTypeError, whatever its range."""
-    if not _is_int(value):
+    """Every integer argument (``1e4`` and ``5.0`` count, as R writes them): a non-integer is an
+    ArgumentTypeError, whatever its range."""
+    if not _is_count(value):
         raise ArgumentTypeError(f"{name} must be {kind}, got {value!r}")
     return int(value)
 

@@ -11,13 +11,16 @@ import csv
 import sys
 import warnings
 
+import numpy as np
 import pandas as pd
 
+from . import rverbs
 from .archive import check_target
 from .design import is_categorical
 from .errors import DataError, DataWarning, TaskError
 from .formula_guard import check_formula
 from .network import NeuralNetwork
+from .subset_expr import subset_mask
 
 
 # ---------------------------------------------------------------------------------------------- reading CSV
@@ -29,7 +32,7 @@ def read_csv(path: str, design=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: refuse
-            raw = pd.read_csv(path, index_col=False)
+            raw = pd.read_csv(sys.stdin if path == "-" else path, index_col=False)
     except (FileNotFoundError, IsADirectoryError):
         raise FileNotFoundError(f"no such data file: {path}") from None
     except pd.errors.EmptyDataError:
@@ -64,18 +67,21 @@ def fit(args) -> None:
     _, data = read_csv(args.data)
     text = [c for c in data.columns if is_categorical(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
     check_formula(args.formula, data.columns, text)  # columns, allowed transforms, bounded sizes: as a saved model
+    subset = None if args.subset is None else _subset(data, args.subset)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
         net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
-                            standardize=args.standardize)
+                            standardize=args.standardize, task=args.task, decay=args.decay, dropout=args.dropout,
+                            weights=args.weights, subset=subset)
     for w in caught:   # a DataWarning is one line on stderr, as errors are; others as Python shows them
         if issubclass(w.category, DataWarning):
             print(f"chainnet: warning: {w.message}", file=sys.stderr)
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    trace = args.trace if args.trace is not None else max(1, args.iterations // 10)
+    trace = 0 if args.quiet else args.trace if args.trace is not None else max(1, args.iterations // 10)
     net.train(args.iterations, learn_rate=args.learn_rate, tolerance=args.tolerance, trace=trace,
-              optimizer=args.optimizer, batch_size=args.batch_size)
+              optimizer=args.optimizer, batch_size=args.batch_size, validation=_validation(args, net),
+              patience=args.patience)
     if args.save:
         net.save(args.save)
     for line in describe(net):
@@ -84,16 +90,40 @@ def fit(args) -> None:
         print(f"saved       {args.save}")
 
 
+def _subset(data: pd.DataFrame, condition: str) -> pd.Series:
+    """R's ``subset = condition`` as the constructor's boolean mask over ``data``'s rows (see
+    ``chainnet.subset_expr``); levels left in no row are then dropped by the constructor, as R's."""
+    keep = subset_mask(condition, data)
+    if not keep.any():
+        raise DataError(f"--subset {condition!r} keeps no row of the {len(data)}; loosen the condition")
+    return pd.Series(keep, index=data.index)
+
+
+def _validation(args, net):
+    """``--validation``: a fraction of the rows (``0.2``) or a CSV file read as the training file was."""
+    if args.validation is None:
+        return None
+    try:
+        return float(args.validation)
+    except ValueError:
+        return read_csv(args.validation, net.design)[1]
+
+
 # ---------------------------------------------------------------------------------------------- predict
 def predict(args) -> None:
     net = NeuralNetwork.load(args.model)
     raw, data = read_csv(args.data, net.design)
     if args.proba and net.task != "classification":
         raise TaskError(f"--proba is for classification models; {args.model} does {net.task}")
-    pred = net.predict(data)
+    data = _unseen_levels_as_missing(net.design, data)
     out = raw.copy()
-    for name, column in _prediction_columns(net, pred).items():
-        out[_free(name, out.columns)] = column
+    if args.type in ("prob", "raw", "link"):
+        prefix = "prob" if args.type == "prob" else args.type
+        for name, column in rverbs.predict(net, data, args.type).items():
+            out[_free(f"{prefix}_{name}", out.columns)] = column
+    else:
+        for name, column in _prediction_columns(net, rverbs.predict(net, data, args.type)).items():
+            out[_free(name, out.columns)] = column
     if args.proba:
         for cls, column in net.predict_proba(data).items():
             out[_free(f"prob_{cls}", out.columns)] = column
@@ -101,6 +131,26 @@ def predict(args) -> None:
         out.to_csv(args.output, index=False)
     else:
         out.to_csv(sys.stdout, index=False)
+
+
+def _unseen_levels_as_missing(design, data: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose text predictor holds a level never seen in training get that predictor set missing, so they
+    predict NA while the other rows predict; how many is said on stderr (R's predict would stop)."""
+    bad, found = np.zeros(len(data), dtype=bool), {}
+    for col, levels in design.levels.items():
+        if col in data.columns:
+            new = data[col].notna().to_numpy() & ~data[col].isin(levels).to_numpy()
+            if new.any():
+                found[col], bad = sorted(map(str, pd.unique(data[col][new])))[:5], bad | new
+    if not bad.any():
+        return data
+    data = data.copy()
+    for col in found:
+        data[col] = data[col].astype(object).where(data[col].isin(design.levels[col]))
+    detail = "; ".join(f"{col}: {', '.join(map(repr, values))}" for col, values in found.items())
+    print(f"chainnet: note: {int(bad.sum())} row(s) have a level never seen in training ({detail}); "
+          "their predictions are NA", file=sys.stderr)
+    return data
 
 
 def _prediction_columns(net, pred) -> dict:

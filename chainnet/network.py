@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import (
+    case_weights,
     checks,
     convergence,
     criteria,
@@ -28,10 +29,13 @@ from . import (
     html,
     importance,
     metrics,
+    nnet_print,
     objective,
     pickling,
     plotting,
     report,
+    rupdate,
+    rverbs,
     scoring,
     training,
 )
@@ -61,6 +65,8 @@ class NeuralNetwork:
     dropout : float/list inverted-dropout rate for all hidden layers, or one per layer (training only).
     standardize : bool   centre and scale the numeric columns of ``X`` by the training mean and sd.
     dtype : str          ``"float64"`` (default) or ``"float32"`` for ``X`` and the weights.
+    weights : str/array  case weights (R's ``weights =``): a column name or one number >= 0 per row kept; the
+                         loss becomes Σ w_i ℓ_i (see ``chainnet.case_weights``); kept as ``case_weights``.
 
     Fields (public and live, as in R6): ``X`` (n, D) design matrix with its intercept column; ``Y`` response;
     ``W1`` (D, H1); ``W2`` (H1 + 1, ·) with the bias in row 0, and so on; ``weights`` the list of them;
@@ -68,7 +74,7 @@ class NeuralNetwork:
     """
 
     def __init__(self, formula, data, hidden=5, *, activation="sigmoid", task=None, init="auto", seed=None,
-                 decay=0.0, dropout=0.0, standardize=False, dtype="float64", subset=None):
+                 decay=0.0, dropout=0.0, standardize=False, dtype="float64", subset=None, weights=None):
         hidden = checks.hidden_units(hidden)
         act = get_activation(activation)
         init = resolve_init(init, act.name)
@@ -79,6 +85,7 @@ class NeuralNetwork:
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
         design, X, Y, rows = Design.build(formula, data, task, context, subset)
+        self.case_weights, self.weights_column = case_weights.of_design(weights, data, rows, design)
         self.design, self.rows = design, rows
         self.data = data  # the training frame, by reference: the plots read the predictors from it
         self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
@@ -179,20 +186,26 @@ class NeuralNetwork:
     def backpropagate(self, lr=0.01) -> NeuralNetwork:
         """One gradient-descent step ``W ← W - lr·g``, g = ``gradients()``. Returns self.
 
+        It counts as an iteration: ``iteration`` advances and ``history`` gets a row with the loss (and accuracy
+        or RMSE) of the forward pass the step used, so the repr and ``plot_loss()`` show steps made by hand.
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
         Deterministic: dropout applies only inside ``train()``. A step to non-finite weights, or one that blows
         the loss up (the rule of ``chainnet.convergence``), raises ``DivergedError`` and changes nothing.
         """
         lr = checks.learn_rate(lr)
+        g, loss, output = self._gradient_and_fit()
         with np.errstate(over="ignore", invalid="ignore"):
-            w = self.params - lr * self._flat_gradient()
+            w = self.params - lr * g
         if not np.isfinite(w).all():
             raise DivergedError(f"backpropagate({lr:g}) would make the weights infinite or NaN; they are left "
                                 f"as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
         with np.errstate(over="ignore", invalid="ignore"):
             after = self._evaluate(self.X, self._T, weights=self._views(w))[0]
-        convergence.check_step(self, self.compute_loss(), w, after, lr)
+        convergence.check_step(self, loss, w, after, lr)
+        row = self._history_row(loss, output, lr)  # a step by hand counts: one iteration, one history row
         np.copyto(self.params, w)
+        self._history.append(row)
+        self.iteration += 1
         return self
 
     def train(self, iterations=10000, learn_rate=None, tolerance=0.01, trace=100, *, optimizer=None,
@@ -231,9 +244,9 @@ class NeuralNetwork:
         (classification) or summed squared error (regression), plus ``decay·Σw²``; on ``newdata``: without
         the penalty, over its complete rows."""
         if newdata is not None:
-            X, T = self._scored(newdata)
-            return self._loss.loss(forward(X, self._weights, self._act).Z, T)
-        return self._evaluate(self.X, self._T)[0]
+            X, T, w = self._scored_weighted(newdata)
+            return self._loss.loss(forward(X, self._weights, self._act).Z, T, w)
+        return self._evaluate(self.X, self._T, sample_weight=self.case_weights)[0]
 
     def gradients(self) -> list:
         """d compute_loss() / dW for every weight matrix, at the current weights (list shaped like ``weights``)."""
@@ -252,12 +265,15 @@ class NeuralNetwork:
         finally:
             np.copyto(self.params, saved)
 
-    def predict(self, newdata=None):
+    def predict(self, newdata=None, type=None):
         """Labels (classification) or values (regression) as a Series indexed like ``newdata``.
 
         ``newdata`` is encoded with the training formula's spec; rows with a missing predictor get a missing
-        prediction. Default: the training rows. A multi-column regression gives a DataFrame.
+        prediction. Default: the training rows. A multi-column regression gives a DataFrame. ``type``: R's
+        ``"class"``, ``"prob"``, ``"raw"`` (nnet's), ``"link"`` or ``"response"`` (see ``chainnet.rverbs``).
         """
+        if type is not None:
+            return rverbs.predict(self, newdata, type)
         out, index = self._outputs(newdata)
         if self.task == "regression":
             frame = pd.DataFrame(out, index=index, columns=list(self.design.targets))
@@ -278,28 +294,32 @@ class NeuralNetwork:
         """Share of rows classified correctly: training rows, or ``newdata`` holding the response."""
         self._require("classification", "accuracy", "rmse() or r2()")
         if newdata is None:
-            return float(np.mean(scoring.class_codes(self._predict_X(self.X)) == self._Y.codes))
+            right = scoring.class_codes(self._predict_X(self.X)) == self._Y.codes
+            return float(np.average(right, weights=self.case_weights))
         newdata = frames.to_pandas(newdata, "newdata")
         truth = self.design.response_values(newdata)
         pred = self.predict(newdata)
         ok = truth.notna().to_numpy() & pred.notna().to_numpy()
         if not ok.any():
             raise _nothing_to_score(self.design)
-        return float(np.mean(pred.to_numpy()[ok].astype(object) == truth.to_numpy()[ok].astype(object)))
+        right = pred.to_numpy()[ok].astype(object) == truth.to_numpy()[ok].astype(object)
+        return float(np.average(right, weights=case_weights.of_newdata(self, newdata, ok)))
 
     def rmse(self, newdata=None) -> float:
-        """Root mean squared error over every response column: √(Σ(ŷ - y)² / (n·k))."""
-        R = self._residuals(newdata)
-        return float(np.sqrt(np.mean(R * R)))
+        """Root mean squared error over every response column: √(Σ(ŷ - y)² / (n·k)); with case weights
+        √(Σ w_i Σ_k r_ik² / (Σ w_i · k))."""
+        R, _, w = self._residuals(newdata)
+        return float(np.sqrt(np.average(np.sum(R * R, axis=1), weights=w) / R.shape[1]))
 
     def r2(self, newdata=None) -> float:
-        """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns."""
-        R, T = self._residuals(newdata, with_truth=True)
-        spread = np.sum((T - T.mean(axis=0)) ** 2)
+        """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns (with case
+        weights: each sum and the mean ȳ weighted, as R's summary.lm)."""
+        R, T, w = self._residuals(newdata)
+        spread = np.average(np.sum((T - np.average(T, axis=0, weights=w)) ** 2, axis=1), weights=w)
         if spread == 0:
             raise DataError(f"r2 is undefined here: the response {self.design.response or list(self.design.targets)!r} "
                             f"does not vary over these {len(T)} row(s); score more rows, or use rmse()")
-        return float(1.0 - np.sum(R * R) / spread)
+        return float(1.0 - np.average(np.sum(R * R, axis=1), weights=w) / spread)
 
     # ------------------------------------------------------------------------------------------ pictures, reports
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
@@ -320,10 +340,7 @@ class NeuralNetwork:
     __setstate__ = pickling.setstate
 
     def __repr__(self) -> str:
-        sizes = "-".join(map(str, self.layer_sizes))
-        loss = "untrained" if not self.iteration else f"{self.compute_loss():.6g}" if len(self._X) else "no data"
-        return (f"<NeuralNetwork {self.formula!r}: {self.task} {sizes} {self.activation}, "
-                f"{self.iteration} iterations, loss {loss}>")
+        return nnet_print.network_repr(self)
 
     def save(self, path, include_data=True) -> NeuralNetwork:
         """Write the model to one ``.npz`` file, no pickle (see ``chainnet.persistence``). Returns self."""
@@ -363,6 +380,7 @@ class NeuralNetwork:
     _penalty, _penalty_gradient, _evaluate = objective.penalty, objective.penalty_gradient, objective.evaluate
     _flat_gradient, _objective_at = objective.flat_gradient, objective.objective_at
     _validation_scores = objective.validation_scores
+    _gradient_and_fit, _history_row = objective.gradient_and_fit, objective.history_row
 
     def _predict_X(self, X: np.ndarray) -> np.ndarray:
         return self._loss.link(forward(X, self._weights, self._act).Z)
@@ -384,6 +402,11 @@ class NeuralNetwork:
 
     def _scored(self, newdata):
         """(X, T) for the rows of ``newdata`` with complete predictors and response."""
+        return self._scored_weighted(newdata)[:2]
+
+    def _scored_weighted(self, newdata):
+        """(X, T, w) for the rows of ``newdata`` with complete predictors and response; w their case weights
+        from the weights column when newdata has it, else None."""
         newdata = frames.to_pandas(newdata, "newdata")
         truth = self.design.response_values(newdata)
         X, complete = self._design_matrix(newdata)
@@ -392,20 +415,23 @@ class NeuralNetwork:
         if not keep.any():
             raise _nothing_to_score(self.design)
         T, _ = scoring.targets(truth[complete & has_truth], self.design, self.dtype)
-        return X[keep], T
+        return X[keep], T, case_weights.of_newdata(self, newdata, complete & has_truth)
 
-    def _residuals(self, newdata, with_truth=False):
+    def _residuals(self, newdata):
+        """(ŷ - y, y, case weights or None) on the training rows or the scored rows of ``newdata``."""
         self._require("regression", "rmse/r2", "accuracy()")
-        if newdata is None:
-            X, T = self.X, self._T
-        else:
-            X, T = self._scored(newdata)
-        R = self._predict_X(X) - T
-        return (R, T) if with_truth else R
+        X, T, w = (self.X, self._T, self.case_weights) if newdata is None else self._scored_weighted(newdata)
+        return self._predict_X(X) - T, T, w
 
     def _require(self, task, what, instead):
         if self.task != task:
             raise TaskError(f"{what} is for {task} networks; this one does {self.task}: use {instead}")
+
+    # ------------------------------------------------------------------------------------------ issue 12 (R habits)
+    # R's fitted(), residuals() and update(), defined in chainnet.rverbs / chainnet.rupdate with the network first.
+    fitted = rverbs.fitted
+    residuals = rverbs.residuals
+    update = rupdate.update
 
     # ---- what the network learned (chainnet.importance, dependence, criteria, diagnose, explain) ----
     # Queries defined there with the network as first argument; they leave the network as they found it.

@@ -79,14 +79,15 @@ def penalty(net, weights=None) -> float:
     return net.decay * total
 
 
-def evaluate(net, X, T, share: float = 1.0, grads=None, buf=None, rng=None, weights=None):
+def evaluate(net, X, T, share: float = 1.0, grads=None, buf=None, rng=None, weights=None, sample_weight=None):
     """The objective at ``weights`` (default: the network's) on rows (X, T): (loss + ``share`` of the
     decay penalty, the loss alone, the output); with ``grads`` (arrays shaped like the weights) its
-    gradient is written into them. ``buf``: the pass buffers to reuse; ``rng``: draw dropout masks."""
+    gradient is written into them. ``buf``: the pass buffers to reuse; ``rng``: draw dropout masks;
+    ``sample_weight`` (n,): the rows' case weights, loss Σ w_i ℓ_i (None: all 1)."""
     weights = net._weights if weights is None else weights
     cache = forward(X, weights, net._act, net.dropout, rng, buf)
     out = (None, None) if buf is None else (buf.output, buf.delta)
-    output, fit, delta = net._loss.evaluate(cache.Z, T, None, *out)
+    output, fit, delta = net._loss.evaluate(cache.Z, T, sample_weight, *out)
     loss = fit + share * penalty(net, weights) if net.decay else fit
     if grads is not None:
         backward(cache, delta, weights, net._act, grads, buf)
@@ -105,29 +106,47 @@ def penalty_gradient(net, grads, weights, c: float) -> None:
 
 def flat_gradient(net) -> np.ndarray:
     """d compute_loss() / d params, a fresh flat vector (the last ``feedforward()`` reused when current)."""
-    g = np.empty_like(net.params)
+    return gradient_and_fit(net)[0]
+
+
+def gradient_and_fit(net):
+    """(d compute_loss() / d params, compute_loss(), output) at the current weights on the training rows: the
+    forward pass of the last ``feedforward()`` when it is current, else a fresh one."""
+    g, w = np.empty_like(net.params), net.case_weights
     if net._cache is not None and net._cache.X is net._X and np.array_equal(net._cache_weights,
                                                                                 net.params):
         cache = net._cache
-        delta = net._loss.delta(cache.Z, net._T)
+        output, loss, delta = net._loss.evaluate(cache.Z, net._T, w)
         backward(cache, delta, net._weights, net._act, views(net, g))
         if net.decay:
+            loss += penalty(net)
             penalty_gradient(net, views(net, g), net._weights, 2.0 * net.decay)
-        return g
-    evaluate(net, net.X, net._T, grads=views(net, g))
-    return g
+        return g, loss, output
+    loss, _, output = evaluate(net, net.X, net._T, grads=views(net, g), sample_weight=w)
+    return g, loss, output
 
 
-def objective_at(net, w: np.ndarray, X, T):
+def objective_at(net, w: np.ndarray, X, T, sample_weight=None):
     """(objective, flat gradient) at another parameter vector ``w``: the optimizers' line-search closure."""
     g = np.empty_like(net.params)
-    loss = evaluate(net, X, T, grads=views(net, g), weights=views(net, np.asarray(w, net.dtype)))[0]
+    loss = evaluate(net, X, T, grads=views(net, g), weights=views(net, np.asarray(w, net.dtype)),
+                    sample_weight=sample_weight)[0]
     return loss, g
 
 
-def validation_scores(net, X_val, T_val) -> dict:
-    """Validation loss (no penalty) and metric at the current weights."""
-    _, fit, output = evaluate(net, X_val, T_val, buf=buffers_for(net, len(X_val)))
+def validation_scores(net, X_val, T_val, w_val=None) -> dict:
+    """Validation loss (no penalty) and metric at the current weights (weighted by ``w_val`` when given)."""
+    _, fit, output = evaluate(net, X_val, T_val, buf=buffers_for(net, len(X_val)), sample_weight=w_val)
     n, k = T_val.shape
-    total = fit if net.task == "regression" else scoring.score(output, T_val, net.task)
-    return {"val_loss": fit, "val_" + metric_name(net.task): scoring.metric(total, n, k, net.task)}
+    total = fit if net.task == "regression" else scoring.score(output, T_val, net.task, w_val)
+    return {"val_loss": fit, "val_" + metric_name(net.task): scoring.metric(total, scoring.total_weight(n, w_val),
+                                                                             k, net.task)}
+
+
+def history_row(net, loss: float, output, lr: float) -> dict:
+    """The history row of one step made by hand (``backpropagate``): the loss of the forward pass it used, its
+    accuracy (RMSE) and the rate, as ``train()`` records an iteration."""
+    total = scoring.score(output, net._T, net.task, net.case_weights)
+    n, k = net._T.shape
+    return {"loss": loss, metric_name(net.task): scoring.metric(total, scoring.total_weight(n, net.case_weights), k,
+                                                                net.task), "learn_rate": lr}

@@ -32,7 +32,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import checks, jsoncodec, training
+from . import case_weights, checks, jsoncodec, training
 from .activations import get_activation
 from .archive import members, open_archive, write_atomic
 from .design_io import design_facts, design_from_facts, response_matrix
@@ -65,7 +65,9 @@ def _meta(net, include_data: bool) -> dict:
         "format": FORMAT, "version": VERSION, "chainnet": _version(),
         "model": {"hidden": list(net.hidden), "activation": net.activation, "init": net.init, "seed": net.seed,
                   "decay": net.decay, "dropout": list(net.dropout), "standardize": net.standardize,
-                  "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration)},
+                  "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration),
+                  "weights_column": net.weights_column,
+                  "weighted": include_data and net.case_weights is not None},
         "design": design_facts(net.design),
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
                                                "t": int(net.optimizer_state["t"]),
@@ -110,6 +112,8 @@ def _arrays(net, include_data: bool) -> dict:
             arrays["rows"] = _index_array(net.rows)
         if net.output is not None:
             arrays["output"] = net.output
+        if net.case_weights is not None:
+            arrays["case_weights"] = net.case_weights
     return arrays
 
 
@@ -215,6 +219,7 @@ def _expected_members(meta: dict) -> set:
     if data is not None:
         names |= {"X", "Y"} | ({"rows"} if data["rows"]["kind"] == "array" else set())
         names |= {"output"} if data["has_output"] else set()
+        names |= {"case_weights"} if meta["model"].get("weighted") else set()
     return names
 
 
@@ -249,9 +254,18 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net._cache, net._cache_weights = None, None
     net.optimizer, net.optimizer_state = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
+    net.weights_column, net.case_weights = _case_weights(m, arrays, data, len(net._X))
     net._history = _history(meta["history"], arrays)
     net.converged = net.convergence = net.restarts = net._step_run = None  # known again after train()
     return net
+
+
+def _case_weights(m: dict, arrays, data, n: int):
+    """(weights_column, case_weights) of a loaded model: the weights are stored with the data (files from before
+    case weights have neither)."""
+    stored = m.get("weighted") and data is not None
+    w = _array(arrays, "case_weights", (n,), np.float64) if stored else None
+    return m.get("weights_column"), None if w is None else case_weights.check(w, "the model file's case weights")
 
 
 def _standardization(arrays, standardize: bool, width: int):
@@ -410,5 +424,6 @@ def set_data(net, data) -> None:
     if design.task == "regression" and not np.isfinite(Y).all():
         raise DataError(f"the response of formula {design.formula!r} has infinite values in data")
     training.targets(Y, design, net.dtype)  # raises before anything changes
-    net._X, net.Y, net.rows, net.data = net._prepare(X), Y, frame.index, data
+    w = case_weights.resolve(net.weights_column, frame, frame.index) if net.weights_column else None  # numbers: old rows
+    net._X, net.Y, net.rows, net.data, net.case_weights = net._prepare(X), Y, frame.index, data, w
     net.output, net._cache, net._cache_weights = None, None, None

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import html
 from . import metrics as scores
+from .nnet_print import hidden_names, listing  # hidden_names: the unit names every table uses
 
 #: the output unit's link, by loss (see ``losses``)
 OUTPUT_LINKS = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}
@@ -23,13 +24,6 @@ LOSS_NAMES = {"bernoulli": "negative log-likelihood (summed)", "multinomial": "n
 
 
 # ---------------------------------------------------------------------------------------------- unit labels
-def hidden_names(net) -> list[list[str]]:
-    """Names of the hidden units, one list per hidden layer: ``h1 ...`` (one layer) or ``h2.1 ...`` (several)."""
-    if len(net.hidden) == 1:
-        return [[f"h{j}" for j in range(1, net.hidden[0] + 1)]]
-    return [[f"h{l}.{j}" for j in range(1, size + 1)] for l, size in enumerate(net.hidden, start=1)]
-
-
 def output_names(net) -> list[str]:
     """One name per output unit: the classes, the second class (binary), or the response columns."""
     if net.task == "regression":
@@ -40,7 +34,8 @@ def output_names(net) -> list[str]:
 def weight_labels(net) -> list[tuple[list[str], list[str]]]:
     """(row labels, column labels) of every weight matrix, input to output."""
     units = [*hidden_names(net), output_names(net)]
-    rows = [list(net.design.columns)] + [["bias", *names] for names in units[:-1]]
+    inputs = ["bias" if c == "Intercept" else c for c in net.design.columns]  # the bias is "bias" in every layer
+    rows = [inputs] + [["bias", *names] for names in units[:-1]]
     return list(zip(rows, units))
 
 
@@ -129,6 +124,7 @@ class Summary:
         self.parameters = int(self.layers["parameters"].sum())
         self.metrics = metrics(net)
         self.coefficients = coef(net)
+        self.nnet = listing(net)            # summary(fit)'s b->h1 i1->h1 ... block
         self.confusion = confusion_matrix(net) if net.task == "classification" else None
         parts = [scores.evaluate(net)] + ([] if newdata is None else [scores.evaluate(net, newdata)])
         self.evaluation = pd.concat(parts, axis=1)
@@ -160,6 +156,7 @@ class Summary:
             parts.append(f"Confusion matrix (training rows)\n{self.confusion.to_string()}")
         if self.confusion_newdata is not None:
             parts.append(f"Confusion matrix (newdata)\n{self.confusion_newdata.to_string()}")
+        parts.append(f"Weights (as R's nnet lists them: i = input, h = hidden, o = output, b = bias)\n{self.nnet}")
         return "\n\n".join(parts)
 
 
@@ -187,8 +184,17 @@ def _facts(net) -> dict:
         "optimizer": f"{net.optimizer!r}" if net.optimizer is not None else "none yet (train() starts with gd)",
         "iterations": f"{net.iteration}{last_rate}",
         "loss": LOSS_NAMES[net._loss.name],
+        "rows": _rows_fact(net),
         **_criteria(net),
     }
+
+
+def _rows_fact(net) -> str:
+    """The training rows, the case weights and the rows dropped for missing values (issue 12)."""
+    weights = (f", weighted by column {net.weights_column!r}" if net.weights_column
+               else ", case weights given" if net.case_weights is not None else "")
+    note = getattr(net.design, "na_note", None)
+    return f"{len(net.rows)}{weights}" + (f"; {note}" if note else "")
 
 
 def _criteria(net) -> dict:

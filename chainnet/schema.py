@@ -25,13 +25,15 @@ SECTIONS = {"format": str, "version": int, "chainnet": str, "model": dict, "desi
             "optimizer": (dict, _NONE), "rng": dict, "history": list, "data": (dict, _NONE)}
 FIELDS = {  # section -> {field: allowed JSON types}
     "model": {"hidden": list, "activation": str, "init": str, "seed": (int, _NONE), "decay": _NUMBER,
-              "dropout": list, "standardize": bool, "dtype": str, "iteration": int},
+              "dropout": list, "standardize": bool, "dtype": str, "iteration": int,
+              "weights_column": (str, _NONE), "weighted": bool},
     "design": {"formula": str, "response": (str, _NONE), "task": str, "dtypes": dict, "predictors": list,
                "columns": list, "levels": dict, "numeric": list, "classes": (list, _NONE), "targets": list,
                "transform_state": dict, "encoder_state": dict},
     "optimizer": {"name": str, "hyperparameters": dict, "t": int, "slots": list},
     "data": {"rows": dict, "has_output": bool},
 }
+OPTIONAL = {"model.weights_column", "model.weighted"}  # case weights: files written before them lack both
 ROWS = {"range": {"kind": str, "start": int, "stop": int, "step": int, "name": (str, int, _NONE)},
         "array": {"kind": str, "dtype": str, "name": (str, int, _NONE)}}
 
@@ -67,6 +69,8 @@ def _fields(section: dict, fields: dict, prefix: str, path: str) -> None:
             raise ModelFileError(f"{path!r}: unknown field {prefix + str(name)!r}: the file was edited or written "
                                  "by another program; refused")
     for name, types in fields.items():
+        if name not in section and prefix + name in OPTIONAL:
+            continue
         if name not in section:
             kind = "field" if prefix else "the field"
             raise ModelFileError(f"{path!r} lacks {kind} {prefix + name!r}: the file is damaged or was edited")

@@ -40,12 +40,19 @@ def metric(total: float, n: int, k: int, task: str) -> float:
     return total / n if task == "classification" else math.sqrt(total / (n * k))
 
 
-def score(output: np.ndarray, T: np.ndarray, task: str) -> float:
-    """Correct predictions (classification) or squared error (regression), summed over rows."""
+def score(output: np.ndarray, T: np.ndarray, task: str, w=None) -> float:
+    """Correct predictions (classification) or squared error (regression), summed over rows; with case
+    weights w (n,): Σ w_i 1[right_i] or Σ w_i Σ_k r_ik²."""
     if task == "regression":
         R = output - T
-        return float(np.vdot(R, R))
-    return float(np.count_nonzero(class_codes(output) == class_codes(T)))
+        return float(np.vdot(R, R)) if w is None else float(np.dot(w, np.einsum("ik,ik->i", R, R)))
+    right = class_codes(output) == class_codes(T)
+    return float(np.count_nonzero(right)) if w is None else float(np.dot(w, right))
+
+
+def total_weight(n: int, w=None) -> float:
+    """The rows' total weight: n unweighted, Σ w_i with case weights (what an accuracy or RMSE divides by)."""
+    return n if w is None else float(np.sum(w))
 
 
 def history_frame(rows: list, task: str) -> pd.DataFrame:

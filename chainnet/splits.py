@@ -26,6 +26,8 @@ class Data(NamedTuple):
     codes: np.ndarray | None
     X_val: np.ndarray | None
     T_val: np.ndarray | None
+    w: np.ndarray | None = None          # case weights of the training rows (None: all 1)
+    w_val: np.ndarray | None = None      # and of the validation rows
 
 
 class Split(NamedTuple):
@@ -36,6 +38,7 @@ class Split(NamedTuple):
     X: np.ndarray
     val: np.ndarray
     train: Data
+    w: np.ndarray | None = None          # the case weights it was drawn with (by identity)
 
 
 def training_data(net, validation, batch_size) -> Data:
@@ -48,19 +51,20 @@ def training_data(net, validation, batch_size) -> Data:
 
 
 def _data(net, validation) -> Data:
-    X, T = net.X, net._T
+    X, T, w = net.X, net._T, net.case_weights
     codes = class_codes(T) if net.task == "classification" else None
     if validation is None:
-        return Data(X, T, codes, None, None)
+        return Data(X, T, codes, None, None, w)
     if isinstance(validation, pd.DataFrame):
-        X_val, T_val = net._scored(validation)
+        X_val, T_val, w_val = net._scored_weighted(validation)
         if len(X_val) == 0:
             raise ArgumentError("validation data has no complete rows (predictors and response)")
-        return Data(X, T, codes, X_val, T_val)
+        return Data(X, T, codes, X_val, T_val, w, w_val)
     if not checks.is_fraction(validation):
         raise ArgumentError(f"validation must be a fraction in (0, 1) or a DataFrame, got {validation!r}")
     split = net._split
-    if split is None or split.fraction != float(validation) or split.X is not net._X:
+    if (split is None or split.fraction != float(validation) or split.X is not net._X
+            or split.w is not net.case_weights):
         split = net._split = _draw(net, float(validation), codes)
     return split.train
 
@@ -74,5 +78,7 @@ def _draw(net, fraction: float, codes) -> Split:
     train = np.setdiff1d(np.arange(len(X)), val)
     if len(train) == 0 or len(val) == 0:
         raise ArgumentError(f"validation={fraction} leaves no rows on one side of the split")
-    data = Data(X[train], T[train], None if codes is None else codes[train], X[val], T[val])
-    return Split(fraction, X, val, data)
+    w = net.case_weights
+    data = Data(X[train], T[train], None if codes is None else codes[train], X[val], T[val],
+                None if w is None else w[train], None if w is None else w[val])
+    return Split(fraction, X, val, data, w)

@@ -36,7 +36,7 @@ from .optimizers import GD, OPTIMIZERS, get_optimizer
 from .progress import Reporter, metric_name, tqdm_class
 from .rollback import Best, Checkpoint, Snapshot
 from .schedules import get_schedule
-from .scoring import class_codes, history_frame, metric, targets  # noqa: F401 - re-exported for callers
+from .scoring import class_codes, history_frame, metric, targets, total_weight  # noqa: F401 - re-exported
 from .splits import Data, training_data
 
 
@@ -189,35 +189,40 @@ def _close(net, s: Settings, reporter, message, why) -> None:
 def _epoch(net, s: Settings, data: Data, lr: float) -> tuple[float, float]:
     """One pass over the training rows: the summed loss and the accuracy (or RMSE), as trained."""
     n, k = data.T.shape
-    rng = net.rng if any(net.dropout) else None
+    rng, W = net.rng if any(net.dropout) else None, total_weight(n, data.w)
     if s.batch_size is None:
-        loss, score = _step(net, data.X, data.T, data.codes, 1.0, lr, rng, closure=True)
-        return loss, metric(score, n, k, net.task)
+        loss, score = _step(net, data.X, data.T, data.codes, 1.0, lr, rng, closure=True, w=data.w)
+        return loss, metric(score, W, k, net.task)
     order = net.rng.permutation(n) if s.shuffle else None
     loss = score = 0.0
     for first in range(0, n, s.batch_size):
         rows = slice(first, first + s.batch_size) if order is None else order[first:first + s.batch_size]
         codes = None if data.codes is None else data.codes[rows]
         share = min(s.batch_size, n - first) / n                          # the batch's share of the penalty
-        batch_loss, batch_score = _step(net, data.X[rows], data.T[rows], codes, share, lr, rng)
+        batch_loss, batch_score = _step(net, data.X[rows], data.T[rows], codes, share, lr, rng,
+                                        w=None if data.w is None else data.w[rows])
         loss, score = loss + batch_loss, score + batch_score
-    return loss, metric(score, n, k, net.task)
+    return loss, metric(score, W, k, net.task)
 
 
-def _step(net, X, T, codes, share: float, lr: float, rng, closure: bool = False) -> tuple[float, float]:
+def _step(net, X, T, codes, share: float, lr: float, rng, closure: bool = False, w=None) -> tuple[float, float]:
     """One update from one batch: forward, loss (with ``share`` of the decay penalty), backward, update.
-    Returns the batch's objective and its correct predictions (regression: squared error)."""
-    loss, fit, output = net._evaluate(X, T, share, net._grad_views, net._buffers_for(len(X)), rng)
-    at = (lambda w: net._objective_at(w, X, T)) if closure else None
+    Returns the batch's objective and its correct predictions (regression: squared error), weighted by the
+    rows' case weights ``w`` when given."""
+    loss, fit, output = net._evaluate(X, T, share, net._grad_views, net._buffers_for(len(X)), rng, sample_weight=w)
+    at = (lambda v: net._objective_at(v, X, T, w)) if closure else None
     net.optimizer.step(net.optimizer_state, net.params, net._grad, lr, loss, at)
-    return loss, fit if codes is None else float(np.count_nonzero(class_codes(output) == codes))
+    if codes is None:
+        return loss, fit
+    right = class_codes(output) == codes
+    return loss, float(np.count_nonzero(right)) if w is None else float(np.dot(w, right))
 
 
 def _record(net, data: Data, loss: float, score: float, lr: float, best) -> dict:
     """Append the iteration's history row (validation scored at the weights after the update)."""
     row = {"loss": loss, metric_name(net.task): score}
     if data.X_val is not None:
-        row.update(net._validation_scores(data.X_val, data.T_val))
+        row.update(net._validation_scores(data.X_val, data.T_val, data.w_val))
     row["learn_rate"] = lr
     net._history.append(row)
     net.iteration += 1

@@ -22,7 +22,7 @@ def test_coef_tables_are_the_weights_with_their_labels(iris_net):
     W1, W2 = tables["W1"], tables["W2"]
     np.testing.assert_array_equal(W1.to_numpy(), iris_net.W1)
     np.testing.assert_array_equal(W2.to_numpy(), iris_net.W2)
-    assert list(W1.index) == ["Intercept", "Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
+    assert list(W1.index) == ["bias", "Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]  # issue 12
     assert list(W1.columns) == ["h1", "h2", "h3", "h4", "h5"]
     assert list(W2.index) == ["bias", "h1", "h2", "h3", "h4", "h5"]
     assert list(W2.columns) == ["setosa", "versicolor", "virginica"]
@@ -46,10 +46,10 @@ def test_coef_tidy_has_one_row_per_weight(iris_net):
 
 
 @pytest.mark.parametrize("formula, hidden, rows, columns", [
-    ("yes ~ x + z", 0, [["Intercept", "x", "z"]], [["yes"]]),                          # logistic regression
+    ("yes ~ x + z", 0, [["bias", "x", "z"]], [["yes"]]),                          # logistic regression
     ("y + y2 ~ x - 1", [3, 2], [["x"], ["bias", "h1.1", "h1.2", "h1.3"], ["bias", "h2.1", "h2.2"]],
      [["h1.1", "h1.2", "h1.3"], ["h2.1", "h2.2"], ["y", "y2"]]),
-    ("k ~ g", 2, [["Intercept", "g[T.b]", "g[T.c]"], ["bias", "h1", "h2"]], [["h1", "h2"], ["p", "q", "r"]]),
+    ("k ~ g", 2, [["bias", "g[T.b]", "g[T.c]"], ["bias", "h1", "h2"]], [["h1", "h2"], ["p", "q", "r"]]),
 ])
 def test_coef_labels_for_every_shape(toy, formula, hidden, rows, columns):
     net = NeuralNetwork(formula, data=toy, hidden=hidden, seed=0)

@@ -21,7 +21,8 @@ def one_line(obj) -> str:
 
 
 def test_network_design_report_reprs_are_one_line_with_their_facts(net):
-    assert one_line(net).startswith("<NeuralNetwork 'Species ~ .': classification 4-5-3 sigmoid, 3 iterations")
+    assert one_line(net) == (f"<NeuralNetwork 'Species ~ .': a 4-5-3 sigmoid network with 43 weights, "
+                             f"classification, 3 iterations, loss {net.compute_loss():.4g}>")   # issue 12: nnet's
     assert one_line(net.design) == "Design('Species ~ .', task='classification', columns=5)"
     assert "43 parameters" in one_line(net.summary()) and "3 iterations" in repr(net.summary())
     assert one_line(net.coef()) == "<Coefficients W1 (5, 5), W2 (6, 3): 43 weights>"
