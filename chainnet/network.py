@@ -200,7 +200,7 @@ class NeuralNetwork:
             raise DivergedError(f"backpropagate({lr:g}) would make the weights infinite or NaN; they are left "
                                 f"as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
         with np.errstate(over="ignore", invalid="ignore"):
-            after = self._evaluate(self.X, self._T, weights=self._views(w))[0]
+            after = self._evaluate(self.X, self._T, weights=self._views(w), sample_weight=self.case_weights)[0]
         convergence.check_step(self, loss, w, after, lr)
         row = self._history_row(loss, output, lr)  # a step by hand counts: one iteration, one history row
         np.copyto(self.params, w)

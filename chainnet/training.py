@@ -152,7 +152,7 @@ def _loop(net, s: Settings, data: Data, snapshot: Snapshot) -> None:
     checkpoint = Checkpoint(net, draws=any(net.dropout) or (s.batch_size is not None and s.shuffle))
     best, message = Best(net, s.patience) if data.X_val is not None else None, None
     watch = convergence.Watch(net, data.T, any(net.dropout) or s.batch_size is not None,
-                              lambda: net._evaluate(data.X, data.T)[0], snapshot)
+                              lambda: net._evaluate(data.X, data.T, sample_weight=data.w)[0], snapshot)
     why = None  # how the call ends (chainnet.convergence.REASONS); None while it runs or when it raises
     try:
         for _ in range(s.iterations):
