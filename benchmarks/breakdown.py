@@ -24,43 +24,43 @@ def best(fn, number: int) -> float:
 
 
 def phases(net, batch_rows, optimizer: str, learn_rate: float, number: int) -> dict:
-    from chainnet import training
-    from chainnet.propagation import forward
+    """The phases of one update, through chainnet's documented entry points: ``propagation.forward`` /
+    ``backward`` on ``propagation.Buffers``, the ``losses`` table, the optimizer protocol on ``net.params``."""
+    from chainnet.activations import get_activation
+    from chainnet.losses import loss_for
+    from chainnet.propagation import Buffers, backward, forward, units
+    from chainnet.scoring import class_codes, targets
 
-    batch = None if batch_rows is None else len(batch_rows)
-    p = training.plan(net, 1, learn_rate, 0, 0, optimizer, batch, True, None, None, None, False)
-    net.optimizer = p.optimizer
-    p.optimizer.init(net.weights)
-    if batch is None:
-        X, (TT, truth, _) = p.X, training._full_batch(net, p)
-        T = TT.T
-    else:
-        X, T = p.X[batch_rows], p.T[batch_rows]
-        truth = training.class_codes(T)
-    work = training._workspace(net, p, len(X))
-    act, loss = net._act, net._loss
-    cache = forward(X, net.weights, act, loss, net.dropout, None, T, work)
-    weights = [W.copy() for W in net.weights]
-    grads = net._gradients(cache, cache.T, 1.0, work)
-    hidden = work.AT[-1]
+    net.train(1, optimizer=optimizer, learn_rate=1e-12, tolerance=0, trace=0,
+              batch_size=None if batch_rows is None else len(batch_rows))
+    T_all = targets(net.Y, net.design, net.dtype)[0]
+    X, T = (net.X, T_all) if batch_rows is None else (net.X[batch_rows], T_all[batch_rows])
+    act, loss = get_activation(net.activation), loss_for(net.task, len(net.classes))
+    buf = Buffers(units(net.weights), len(X), net.dtype)
+    grads = [np.empty_like(W) for W in net.weights]
+    g = np.zeros_like(net.params)
+    cache = forward(X, net.weights, act, buf=buf)
+    codes = class_codes(T)
     out = {}
-    if batch is not None:
-        out["gather the batch's rows"] = best(lambda: (p.X[batch_rows], p.T[batch_rows]), number)
-    out["forward: products W^T [1, H]^T"] = best(
-        lambda: [np.dot(W.T, (X.T if l == 0 else work.HbT[l - 1]), out=work.AT[l] if l < len(net.weights) - 1
-                        else None) for l, W in enumerate(net.weights)], number)
-    out[f"forward: {net.activation} in place (all layers)"] = best(lambda: [act.apply_(a) for a in work.AT], number)
-    out[f"output + loss + delta ({loss.name})"] = best(lambda: loss.evaluate(cache.ZT, T.T), number)
-    out["forward total (chainnet.propagation.forward)"] = best(
-        lambda: forward(X, net.weights, act, loss, net.dropout, None, T, work), number)
-    out["accuracy (argmax, compare, count)"] = best(lambda: training._correct_or_squared(cache, truth, net.task),
-                                                    number)
-    out["backward total (products + derivative)"] = best(lambda: net._gradients(cache, cache.T, 1.0, work), number)
-    out[f"  of which {net.activation}' in place"] = best(lambda: act.chain_(work.dHT[-1], hidden), number)
-    out[f"update ({optimizer})"] = best(lambda: p.optimizer.step(weights, grads, 1e-12), number)
-    checkpoint = training.Checkpoint(net, draws=batch is not None)
-    out["checkpoint copy + finiteness check (once per iteration)"] = best(lambda: (checkpoint.save(), training._finite(net.weights)),
-                                                      number)
+    if batch_rows is not None:
+        out["gather the batch's rows"] = best(lambda: (net.X[batch_rows], T_all[batch_rows]), number)
+    out["forward total (propagation.forward: products + activation)"] = best(
+        lambda: forward(X, net.weights, act, buf=buf), number)
+    out[f"output + loss + delta ({loss.name})"] = best(
+        lambda: loss.evaluate(cache.Z, T, None, buf.output, buf.delta), number)
+    out["accuracy (argmax, compare, count)"] = best(
+        lambda: np.count_nonzero(class_codes(buf.output) == codes), number)
+    out["backward total (propagation.backward: products + derivative)"] = best(
+        lambda: backward(cache, buf.delta, net.weights, act, grads, buf), number)
+    out[f"  of which {net.activation}' (all layers)"] = best(
+        lambda: [act.df(A, out=dA) for A, dA in zip(cache.A, buf.dA)], number)
+    state = {k: v.copy() for k, v in net.optimizer_state.items()}
+    w = net.params.copy()
+    out[f"update ({optimizer}, one call on the flat vector)"] = best(
+        lambda: net.optimizer.step(state, w, g, 1e-12, 0.0, None), number)
+    spare = np.empty_like(net.params)
+    out["checkpoint copy + finiteness check (one call each)"] = best(
+        lambda: (np.copyto(spare, net.params), np.isfinite(net.params.sum())), number)
     return out
 
 

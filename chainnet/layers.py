@@ -18,8 +18,7 @@ def layer_values(net, X: np.ndarray) -> tuple[list, list, np.ndarray]:
     predicts): (``Z``: every layer's scores (n, units), ``H``: each hidden layer's outputs, ``output`` (n, K))."""
     weights, act = net.weights, get_activation(net.activation)
     cache = forward(np.asarray(X), weights, act)
-    inputs = [cache.X, *cache.A[:-1]]
-    Z = [linear(inputs[l], W, np.empty_like(cache.A[l]), l == 0) for l, W in enumerate(weights[:-1])]
+    Z = [linear(cache.inputs[l], W, np.empty_like(cache.A[l])) for l, W in enumerate(weights[:-1])]
     return [*Z, cache.Z], list(cache.A), loss_for(net.task, len(net.classes)).link(cache.Z)
 
 

@@ -22,6 +22,7 @@ from . import (
     dependence,
     diagnose,
     diagram,
+    encoding,
     explain,
     fields,
     frames,
@@ -189,18 +190,19 @@ class NeuralNetwork:
         It counts as an iteration: ``iteration`` advances and ``history`` gets a row with the loss (and accuracy
         or RMSE) of the forward pass the step used, so the repr and ``plot_loss()`` show steps made by hand.
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
-        Deterministic: dropout applies only inside ``train()``. A step to non-finite weights, or one that blows
-        the loss up (the rule of ``chainnet.convergence``), raises ``DivergedError`` and changes nothing.
+        Deterministic: dropout applies only inside ``train()``. A step to weights whose loss is not finite, or
+        one that blows the loss up while finite (the rule of ``chainnet.convergence``), raises ``DivergedError``
+        and changes nothing (the check costs one forward pass at the new weights).
         """
         lr = checks.learn_rate(lr)
         g, loss, output = self._gradient_and_fit()
         with np.errstate(over="ignore", invalid="ignore"):
             w = self.params - lr * g
-        if not np.isfinite(w).all():
-            raise DivergedError(f"backpropagate({lr:g}) would make the weights infinite or NaN; they are left "
-                                f"as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
-        with np.errstate(over="ignore", invalid="ignore"):
-            after = self._evaluate(self.X, self._T, weights=self._views(w), sample_weight=self.case_weights)[0]
+            after = (self._evaluate(self.X, self._T, weights=self._views(w), sample_weight=self.case_weights)[0]
+                     if np.isfinite(w).all() else np.nan)
+        if not np.isfinite(after):
+            raise DivergedError(f"backpropagate({lr:g}) would make the weights or their loss infinite or NaN; "
+                                f"they are left as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
         convergence.check_step(self, loss, w, after, lr)
         row = self._history_row(loss, output, lr)  # a step by hand counts: one iteration, one history row
         np.copyto(self.params, w)
@@ -356,9 +358,15 @@ class NeuralNetwork:
 
     def set_data(self, data) -> NeuralNetwork:
         """Train on ``data`` from now on, encoded through the stored formula (levels, ``scale()``, standardisation
-        kept, not refitted): for a model loaded without its data, or new rows. Returns self."""
-        from .persistence import set_data
-        set_data(self, data)
+        kept, not refitted): for a model loaded without its data, or new rows. The pass buffers, the validation
+        split and the last ``output`` go with the old rows. Changes nothing when it raises. Returns self."""
+        data = frames.to_pandas(data)
+        X, Y, rows = encoding.encode(self.design, data)
+        T, Y = fields.checked_response(Y, self.design, self.dtype, len(X))
+        w = case_weights.resolve(self.weights_column, data, rows) if self.weights_column else None  # numbers: old rows
+        self._X, self._T, self._Y, self.rows, self.data = self._prepare(X), T, Y, rows, data
+        self.case_weights = w
+        self.output, self._cache, self._cache_weights, self._split, self._buffers = None, None, None, None, {}
         return self
 
     def to_torch(self, dtype="float64"):

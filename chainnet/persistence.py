@@ -32,10 +32,10 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import case_weights, checks, jsoncodec, training
+from . import case_weights, checks, jsoncodec
 from .activations import get_activation
 from .archive import members, open_archive, write_atomic
-from .design_io import design_facts, design_from_facts, response_matrix
+from .design_io import design_facts, design_from_facts
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError, ModelFileError
 from .initializers import resolve_init
 from .losses import loss_for
@@ -394,36 +394,3 @@ def _array(arrays: dict, name: str, shape: tuple, dtype) -> np.ndarray:
     if dtype is not None and a.dtype != np.dtype(dtype):
         raise ModelFileError(f"array {name!r} has dtype {a.dtype}, expected {np.dtype(dtype)}")
     return a.read()
-
-
-# ---------------------------------------------------------------------------------------------- new data
-def set_data(net, data) -> None:
-    """Replace the training data (``X``, ``Y``, ``rows``) by ``data`` encoded through the stored design.
-
-    Nothing is refitted: categorical levels, ``scale()``/``center()``/``poly()`` parameters and the
-    standardisation are the ones of the original training data, so the weights keep their meaning. Rows with
-    a missing value in a column the formula uses are dropped. The model is unchanged when this raises.
-    """
-    design = net.design
-    if not isinstance(data, pd.DataFrame):
-        raise ArgumentTypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    used = list(design.dtypes)
-    missing = [c for c in used if c not in data.columns]
-    if missing:
-        raise DataError(f"data lacks the column(s) {missing} that formula {design.formula!r} uses")
-    frame = data.loc[data[used].notna().all(axis=1).to_numpy()]
-    if len(frame) == 0:
-        raise DataError(f"data has no complete rows in the columns {used} that formula {design.formula!r} uses")
-    X, _ = design.matrix(frame)
-    if design.response is not None:
-        values = design.response_values(frame)
-        Y = values.to_numpy(dtype=np.float64) if design.task == "regression" else values.to_numpy()
-    else:
-        Y = response_matrix(design, frame)
-        Y = Y[:, 0] if Y.shape[1] == 1 else Y
-    if design.task == "regression" and not np.isfinite(Y).all():
-        raise DataError(f"the response of formula {design.formula!r} has infinite values in data")
-    training.targets(Y, design, net.dtype)  # raises before anything changes
-    w = case_weights.resolve(net.weights_column, frame, frame.index) if net.weights_column else None  # numbers: old rows
-    net._X, net.Y, net.rows, net.data, net.case_weights = net._prepare(X), Y, frame.index, data, w
-    net.output, net._cache, net._cache_weights = None, None, None

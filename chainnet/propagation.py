@@ -3,13 +3,13 @@
 Forward, for hidden layers l = 1 .. L-1 and the output layer L (``X`` carries the intercept column, so W_1's
 bias row is X's; later layers keep their bias in row 0):
 
-    Z_1 = X W_1,    Z_l = H_{l-1} W_l[1:] + W_l[0]
+    Z_1 = X W_1,    Z_l = H_{l-1} W_l[1:] + W_l[0] = [1, H_{l-1}] W_l
     A_l = f(Z_l),   H_l = A_l * M_l          (inverted-dropout multipliers M_l; H_l = A_l without dropout)
     Z   = H_{L-1} W_L[1:] + W_L[0]           (the output layer's scores; ``losses`` turns them into the output)
 
 Backward, from ``delta`` = dLoss/dZ (n, K) (``output - Y`` for every canonical link, see ``losses``):
 
-    dW_l[0] = Σ_rows delta,  dW_l[1:] = H_{l-1}^T delta,  dW_1 = X^T delta
+    dW_l = [1, H_{l-1}]^T delta  (row 0: Σ_rows delta),  dW_1 = X^T delta
     delta  <- (delta W_l[1:]^T) * M_{l-1} * f'(A_{l-1})        (f' written through the layer's output A)
 
 Every array of a pass lives in a ``Buffers`` (sized once for a number of rows) and the gradients are written
@@ -28,18 +28,26 @@ from .activations import Activation
 
 
 class Buffers:
-    """The arrays of one forward and backward pass over ``rows`` rows: per hidden layer ``A`` (its output),
-    ``H`` (after dropout: ``A`` itself when the layer has none), ``M`` (dropout multipliers), ``dA`` (f'(A))
-    and ``dH`` (dLoss/dH), each (rows, units); the output layer's ``Z``, ``output`` and ``delta`` (rows, K)."""
+    """The arrays of one forward and backward pass over ``rows`` rows: per hidden layer ``Hb`` (rows, 1 + units)
+    = [1, H] (its column of ones written once; ``H`` = ``Hb[:, 1:]`` is the layer's output after dropout),
+    ``A`` (its output before dropout: ``H`` itself when the layer has none), ``M`` (dropout multipliers),
+    ``dA`` (f'(A)) and ``dH`` (dLoss/dH); the output layer's ``Z``, ``output`` and ``delta`` (rows, K).
+
+    The (rows, units) arrays are stored unit by unit (Fortran order: each unit's values contiguous), which
+    makes the reductions over a row's few outputs (softmax's max and sum, argmax) 2-6x faster; BLAS writes
+    them as the transposed product (see ``linear``)."""
 
     def __init__(self, units: list, rows: int, dtype, dropout=None):
         self.rows, self.dtype = rows, np.dtype(dtype)
         hidden, K = units[:-1], units[-1]
         rates = dropout if dropout is not None else (0.0,) * len(hidden)
-        new = lambda k: np.empty((rows, k), self.dtype)
-        self.A = [new(k) for k in hidden]
-        self.M = [new(k) if p > 0 else None for k, p in zip(hidden, rates)]
-        self.H = [A if M is None else new(k) for A, M, k in zip(self.A, self.M, hidden)]
+        new = lambda k: np.empty((k, rows), self.dtype).T    # (rows, k), stored unit by unit
+        self.Hb = [new(k + 1) for k in hidden]
+        for Hb in self.Hb:
+            Hb[:, 0] = 1.0
+        self.H = [Hb[:, 1:] for Hb in self.Hb]
+        self.M = [np.empty((rows, k), self.dtype) if p > 0 else None for k, p in zip(hidden, rates)]
+        self.A = [H if M is None else new(k) for H, M, k in zip(self.H, self.M, hidden)]
         self.dA, self.dH = [new(k) for k in hidden], [new(k) for k in hidden]
         self.Z, self.output, self.delta = new(K), new(K), new(K)
 
@@ -53,26 +61,27 @@ def units(weights: list) -> list:
 
 
 class Cache(NamedTuple):
-    """What the backward pass reuses: the input ``X`` (n, D); per hidden layer ``A`` (n, units) its output
-    before dropout, ``H`` after it and ``masks`` its dropout multipliers (None where none); ``Z`` (n, K)."""
+    """What the backward pass reuses: ``inputs`` of every layer with their bias column ([X, [1, H_1], ...]:
+    X carries the intercept); per hidden layer ``A`` (n, units) its output before dropout, ``H`` after it and
+    ``masks`` its dropout multipliers (None where none); ``Z`` (n, K) the output layer's scores."""
 
-    X: np.ndarray
+    inputs: list
     A: list
     H: list
     masks: list
     Z: np.ndarray
+
+    X = property(lambda self: self.inputs[0], doc="The design matrix (n, D).")
 
     def __repr__(self) -> str:
         hidden = "-".join(str(A.shape[1]) for A in self.A)
         return f"<Cache {len(self.X)} rows, hidden {hidden or 'none'}, {self.Z.shape[1]} outputs>"
 
 
-def linear(H: np.ndarray, W: np.ndarray, out: np.ndarray, first: bool) -> np.ndarray:
-    """Z = H W for the first layer (its bias is X's intercept column), else Z = H W[1:] + W[0]."""
-    if first:
-        return np.dot(H, W, out=out)
-    np.dot(H, W[1:], out=out)
-    out += W[0]
+def linear(inputs: np.ndarray, W: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Z = [1, H] W = H W[1:] + W[0] (the first layer: X W, X's intercept column being the ones), into
+    ``out``, an (n, units) array stored unit by unit; BLAS writes it as Z^T = W^T [1, H]^T, the same numbers."""
+    np.dot(W.T, inputs.T, out=out.T)
     return out
 
 
@@ -86,14 +95,14 @@ def forward(X: np.ndarray, weights: list, act: Activation, dropout=None, rng: np
     """
     rates = dropout if rng is not None and dropout is not None and any(dropout) else None
     buf = buf or Buffers(units(weights), len(X), np.result_type(X, *weights), rates)
-    H, Hs, masks = X, [], [None] * len(buf.A)
+    inputs, masks = [X], [None] * len(buf.A)
     for l, W in enumerate(weights[:-1]):
-        H = act.f(linear(H, W, buf.A[l], l == 0), out=buf.A[l])      # A_l = f(Z_l)
+        A = act.f(linear(inputs[l], W, buf.A[l]), out=buf.A[l])      # A_l = f([1, H_{l-1}] W_l)
         if rates is not None and rates[l] > 0:
             masks[l] = _mask(rng, rates[l], buf.M[l])
-            H = np.multiply(buf.A[l], masks[l], out=buf.H[l])        # H_l = A_l * M_l
-        Hs.append(H)
-    return Cache(X, buf.A, Hs, masks, linear(H, weights[-1], buf.Z, len(weights) == 1))
+            np.multiply(A, masks[l], out=buf.H[l])                   # H_l = A_l * M_l
+        inputs.append(buf.Hb[l])                                     # [1, H_l]
+    return Cache(inputs, buf.A, buf.H, masks, linear(inputs[-1], weights[-1], buf.Z))
 
 
 def _mask(rng: np.random.Generator, p: float, M: np.ndarray) -> np.ndarray:
@@ -111,14 +120,13 @@ def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation, gr
     if grads is None:
         grads = [np.empty(W.shape, np.result_type(cache.X, *weights)) for W in weights]
     buf = buf or Buffers(units(weights), len(cache.X), grads[0].dtype)
-    for l in range(len(weights) - 1, 0, -1):
-        H = cache.H[l - 1]
-        np.sum(delta, axis=0, out=grads[l][0])                        # dW_l[0] = Σ_rows delta
-        np.dot(H.T, delta, out=grads[l][1:])                          # dW_l[1:] = H^T delta
-        dH = np.dot(delta, weights[l][1:].T, out=buf.dH[l - 1])       # dLoss/dH = delta W_l[1:]^T
+    for l in range(len(weights) - 1, -1, -1):
+        np.dot(cache.inputs[l].T, delta, out=grads[l])                # dW_l = [1, H_{l-1}]^T delta (dW_1 = X^T delta)
+        if l == 0:
+            break
+        dH = np.dot(weights[l][1:], delta.T, out=buf.dH[l - 1].T).T   # dLoss/dH = delta W_l[1:]^T
         if cache.masks[l - 1] is not None:
             dH *= cache.masks[l - 1]                                  # through the dropout: dLoss/dA = dH * M
         dH *= act.df(cache.A[l - 1], out=buf.dA[l - 1])               # dLoss/dZ = dLoss/dA * f'(A)
         delta = dH
-    np.dot(cache.X.T, delta, out=grads[0])                            # dW_1 = X^T delta
     return grads

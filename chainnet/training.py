@@ -167,6 +167,9 @@ def _loop(net, s: Settings, data: Data, snapshot: Snapshot) -> None:
             why = convergence.reason(net, loss, s.tolerance, best is not None and best.exhausted())
             if why is not None:
                 break                                                     # stop
+        final = _final_loss(net, s, data)
+        if not math.isfinite(final):                                      # the last update broke the loss
+            _diverged(net, final, lr, start, checkpoint, snapshot)
         why = why or "iterations"
         message = best.restore() if best is not None else None
     except KeyboardInterrupt:
@@ -229,6 +232,14 @@ def _record(net, data: Data, loss: float, score: float, lr: float, best) -> dict
     if best is not None:
         best.update(row["val_loss"])
     return row
+
+
+def _final_loss(net, s: Settings, data: Data) -> float:
+    """The loss at the weights the call ends with (an iteration's loss is taken before its update, so the last
+    update is otherwise unchecked): over all training rows for full batches, over the first batch's rows for
+    minibatches; no dropout, nothing drawn."""
+    rows = len(data.X) if s.batch_size is None else s.batch_size
+    return net._evaluate(data.X[:rows], data.T[:rows], rows / len(data.X), None, net._buffers_for(rows))[0]
 
 
 def _diverged(net, loss: float, lr: float, start: int, checkpoint: Checkpoint, snapshot: Snapshot) -> None:
