@@ -145,6 +145,9 @@ def check_target(path) -> tuple[str, str]:
     if os.path.isdir(name):
         raise SaveError(f"cannot save to {name!r}: it is a folder; give a file name inside it, "
                         f"e.g. {os.path.join(name, 'model.npz')!r}")
+    if os.path.exists(name) and not os.path.isfile(name):   # os.replace would put a file in place of the node
+        raise SaveError(f"cannot save to {name!r}: it exists and is not a regular file (a device, pipe or socket); "
+                        "give the name of a file")
     if not os.path.isdir(folder):
         raise SaveError(f"cannot save to {name!r}: there is no folder {folder!r}; create it first "
                         "(os.makedirs) or save elsewhere")

@@ -126,3 +126,5 @@ def is_fraction(value) -> bool:
 def seed(value) -> None:
     if value is not None and not _is_int(value):
         raise ArgumentTypeError(f"seed must be an integer or None, got {value!r}")
+    if value is not None and value < 0:   # numpy's SeedSequence takes non-negative integers only
+        raise ArgumentError(f"seed must be an integer >= 0 or None, got {value!r}")

@@ -142,6 +142,10 @@ def main(argv=None) -> int:
         message = exc.strerror + f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else exc
         print(f"chainnet: error: {message}", file=sys.stderr)
         return 2
+    except MemoryError as exc:   # numpy's "Unable to allocate 74.5 GiB ...": the network or data is too large
+        print(f"chainnet: error: out of memory ({exc}): use fewer hidden units, a batch size or less data",
+              file=sys.stderr)
+        return 2
     return 0
 
 

@@ -47,9 +47,14 @@ def _diagnosis(col: str, levels: list, n: int, formula: str) -> str | None:
         return (f"column {col!r} holds dates stored as text (e.g. {example!r}), so each of its {len(levels)} dates "
                 f"becomes a design column: convert it, e.g. d = pd.to_datetime(data[{col!r}]); "
                 f"data[{col!r}] = (d - d.min()).dt.days")
-    if all(_NUMBER.fullmatch(v) for v in levels):
+    others = [v for v in levels if not _NUMBER.fullmatch(v)]
+    if not others:
         return (f"column {col!r} holds numbers stored as text (e.g. {example!r}), so each of its {len(levels)} "
                 f"values becomes a design column: convert it, e.g. data[{col!r}] = pd.to_numeric(data[{col!r}])")
+    if len(others) <= max(1, len(levels) // 20) and len(levels) - len(others) >= 5:   # a typo or a missing-value code
+        return (f"column {col!r} holds numbers stored as text except {others[:3]!r}, so each of its {len(levels)} "
+                f"values becomes a design column: fix or drop those entries, or convert with "
+                f"pd.to_numeric(data[{col!r}], errors='coerce') (they become missing values)")
     if n >= MIN_ROWS and len(levels) > n / 2:
         return (f"column {col!r} is text with {len(levels)} levels for {n} rows, one design column per level: it "
                 f"looks like an identifier; drop it from the formula ('{formula.split('~')[0].strip()} ~ . - {col}', "

@@ -390,9 +390,15 @@ def _dotted_token(formula: str, name: str) -> str:
 
 
 def _as_float_matrix(matrix, formula: str) -> np.ndarray:
+    if not hasattr(matrix, "to_numpy"):   # formulaic's multi-part formula ('y ~ a | b') gives a tuple of matrices
+        raise FormulaError(f"formula {formula!r} has '|' parts, which chainnet does not use: join the terms "
+                           "with '+'")
     X = np.ascontiguousarray(matrix.to_numpy(dtype=np.float64))
     if X.shape[1] == 0:
         raise FormulaError(f"formula {formula!r} gives no predictor columns: add a predictor or an intercept")
+    if X.shape[0] == 0:   # formulaic drops the rows where a term is NaN: here every row (sqrt(-x), log(x - 10))
+        raise DataError(f"formula {formula!r} gives NaN on every row (e.g. sqrt or log of negative values): "
+                        "transform or filter the data first")
     bad = ~np.isfinite(X).all(axis=0)
     if bad.any():
         col = str(matrix.columns[int(np.argmax(bad))])

@@ -30,6 +30,7 @@ import pandas as pd
 from formulaic import ModelSpec
 from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
+from formulaic.utils.code import format_expr, sanitize_variable_names
 
 from . import jsoncodec
 from .design import TASKS, Design, as_doubles, quote_names, referenced_columns, split_formula
@@ -78,6 +79,7 @@ def design_from_facts(stored: dict) -> Design:
     except FormulaError as exc:
         raise ModelFileError(f"the model file's formula is refused, nothing was run: {exc}") from None
     _check_variables(formula, dtypes, facts["predictors"])
+    _check_labels(formula, dtypes, facts)
     if facts["task"] not in TASKS or (facts["task"] == "classification") != (facts["classes"] is not None) \
             or not facts["targets"] or (facts["classes"] is not None and len(facts["classes"]) < 2):
         raise ModelFileError("the model file's task, classes and targets disagree")
@@ -105,6 +107,33 @@ def _check_variables(formula: str, dtypes: dict, predictors) -> None:
                              f"file declares {list(dtypes)} with the predictors {list(predictors)}: it was edited")
 
 
+def _check_labels(formula: str, dtypes: dict, facts: dict) -> None:
+    """Levels are lists of distinct scalars (pandas hashes them), a single-column response is the formula's own
+    left side and its one target, and the fitted transform parameters are finite numbers (a NaN ``scale`` would
+    make every prediction NaN without a word)."""
+    for col, levels in facts["levels"].items():
+        if not all(isinstance(v, (str, int)) or (isinstance(v, float) and np.isfinite(v)) for v in levels) \
+                or len(set(levels)) != len(levels):
+            raise ModelFileError(f"the model file's levels of {col!r} must be distinct texts or numbers: it was edited")
+    response = facts["response"]
+    lhs = referenced_columns(*split_formula(r_formula(quote_names(formula, list(dtypes)))), list(dtypes))[0]
+    if response is not None and (list(lhs) != [response] or list(facts["targets"]) != [response]):
+        raise ModelFileError(f"the model file's response {response!r} is not the left side of its formula "
+                             f"{formula!r}: it was edited")
+    if not all(np.isfinite(_numbers(facts["transform_state"]))):
+        raise ModelFileError("the model file's transform parameters (scale(), center(), poly()) hold NaN or "
+                             "infinite values: it was edited")
+
+
+def _numbers(value) -> list:
+    """Every number inside nested dicts and lists (booleans are not numbers here)."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _numbers(v)]
+    if isinstance(value, (list, tuple)):
+        return [x for v in value for x in _numbers(v)]
+    return [float(value)] if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) else []
+
+
 ENCODER_KEYS, STATE_KEYS = {"kind", "state"}, {"categories"}
 TRANSFORM_KEYS = {"ddof", "center", "scale", "alpha", "norms2"}   # scale(), center(), poly()
 
@@ -118,10 +147,19 @@ def _check_states(parsed, encoder: dict, transform: dict) -> None:
                 or not isinstance(e["state"], dict) or not set(e["state"]) <= STATE_KEYS:
             raise ModelFileError(f"the model file's encoder_state entry {expr!r} is not one formulaic writes for "
                                  "this formula: the file was edited")
+    # formulaic keys a transform's state by the call with back-quoted names sanitised (`Petal.Width` -> Petal_Width)
+    factors |= {_sanitised(f) for f in factors}
     for expr, state in transform.items():
         if not any(expr in f for f in factors) or not isinstance(state, dict) or not set(state) <= TRANSFORM_KEYS:
             raise ModelFileError(f"the model file's transform_state entry {expr!r} is not one formulaic writes for "
                                  "this formula: the file was edited")
+
+
+def _sanitised(expr: str) -> str:
+    try:
+        return format_expr(sanitize_variable_names(expr, {}, {}))
+    except SyntaxError:   # a bare keyword column (`class`) is not an expression formulaic would key a state by
+        return expr
 
 
 def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):

@@ -83,6 +83,7 @@ class NeuralNetwork:
         self.decay = checks.non_negative("decay", decay)
         self.dropout = checks.dropout(dropout, len(hidden))
         checks.seed(seed)
+        standardize = checks.boolean("standardize", standardize)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
         design, X, Y, rows = Design.build(formula, data, task, context, subset)
@@ -133,6 +134,18 @@ class NeuralNetwork:
     def Y(self, value):
         self._T, self._Y = fields.checked_response(value, self.design, self.dtype, len(self._X))
         self._cache, self._split = None, None
+
+    @property
+    def params(self) -> np.ndarray:
+        """The flat parameter vector (all layers, in order); ``W1, W2, ...`` are views into it."""
+        return self.__dict__.get("params")
+
+    @params.setter
+    def params(self, value):
+        # copied into the buffer, never rebound: a new array would detach the live views W1, W2, ...
+        flat = self.params
+        np.copyto(flat, fields.checked_array("params", value, flat.shape, self.dtype, f"shape {flat.shape}"))
+        self._cache = None
 
     @property
     def weights(self) -> list:

@@ -27,7 +27,7 @@ def allocate(net) -> None:
     """The flat parameter vector ``params`` and gradient ``_grad``, with the layers as views of them; the
     pass buffers (by row count) and the validation split start empty."""
     shapes = layer_shapes(net)
-    net.params = np.zeros(sum(r * c for r, c in shapes), net.dtype)
+    vars(net)["params"] = np.zeros(sum(r * c for r, c in shapes), net.dtype)   # net.params copies into it
     net._grad = np.zeros_like(net.params)
     net._weights, net._grad_views = views(net, net.params), views(net, net._grad)
     net.optimizer_state, net._buffers, net._split = None, {}, None

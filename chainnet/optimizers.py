@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from . import checks
-from .errors import ArgumentError
+from .errors import ArgumentError, ArgumentTypeError
 
 
 class Optimizer:
@@ -162,6 +162,9 @@ def get_optimizer(spec):
     """An optimizer specification from a name (torch's defaults) or an object that follows the protocol."""
     if isinstance(spec, str) and spec in OPTIMIZERS:
         return OPTIMIZERS[spec]()
+    if isinstance(spec, type):   # optim.Adam, not optim.Adam(): its methods would be called unbound
+        raise ArgumentTypeError(f"optimizer={spec.__name__} is a class; pass an instance, e.g. "
+                                f"optimizer=chainnet.optim.{spec.__name__}()")
     if not isinstance(spec, str) and all(callable(getattr(spec, m, None)) for m in ("init_state", "step")):
         return spec
     raise ArgumentError(f"unknown optimizer {spec!r}; known optimizers are {sorted(OPTIMIZERS)} "

@@ -373,12 +373,18 @@ def _generator(state) -> np.random.Generator:
     return np.random.Generator(bit_generator)
 
 
+HISTORY_COLUMNS = {"loss", "accuracy", "rmse", "val_loss", "val_accuracy", "val_rmse", "learn_rate"}
+
+
 def _history(columns, arrays) -> list:
     """The history rows (dicts of Python floats) from the ``history`` arrays and their column names."""
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise ModelFileError("the model file's history must name its columns")
     if not columns:
         return []
+    if not {"loss", "learn_rate"} <= set(columns) <= HISTORY_COLUMNS:   # summary/repr/history read these names
+        raise ModelFileError(f"the model file's history columns {columns} are not the ones chainnet records "
+                             f"(loss and learn_rate among {sorted(HISTORY_COLUMNS)}): it was edited")
     values = _array(arrays, "history", (None, len(columns)), np.float64)
     present = _array(arrays, "history_present", values.shape, np.bool_)
     return [{c: float(v) for c, v, p in zip(columns, vals, pres) if p} for vals, pres in zip(values, present)]
