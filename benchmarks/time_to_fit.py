@@ -115,8 +115,8 @@ def sklearn_fit(solver):
     from sklearn.neural_network import MLPClassifier
 
     def fit(p: Problem, iterations):
-        kw = dict(hidden_layer_sizes=(p.W0[0].shape[1],), activation="logistic", solver=solver, alpha=0.0,
-                  tol=0.0, warm_start=True, max_iter=1)
+        kw = {"hidden_layer_sizes": (p.W0[0].shape[1],), "activation": "logistic", "solver": solver,
+              "alpha": 0.0, "tol": 0.0, "warm_start": True, "max_iter": 1}
         if solver == "adam":
             kw.update(learning_rate_init=ADAM_RATE, batch_size=len(p.X), shuffle=False,
                       n_iter_no_change=MAX_ITER + 1)
@@ -214,7 +214,7 @@ def nnet_fit(p: Problem, rounds: int):
         np.savetxt(f"{d}/w.txt", np.concatenate([W.T.ravel() for W in p.W0]))
         Path(f"{d}/fit.R").write_text(R_SCRIPT)
         out = subprocess.run(["Rscript", f"{d}/fit.R", d, repr(p.target), str(rounds), str(p.W0[0].shape[1])],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
     if out.returncode != 0:
         return None
     k, loss, seconds = out.stdout.split()
@@ -242,9 +242,9 @@ def measure(name: str, seed: int, rounds: int) -> dict:
     times = {c: [] for c in runs if budget[c] is not None}
     results = {}
     for _ in range(rounds):
-        for c in times:
+        for c, spent in times.items():
             k, loss, seconds = runs[c][0](p, budget[c])
-            times[c].append(seconds)
+            spent.append(seconds)
             results[c] = (k, loss) if loss < p.target else (None, loss)
     out = {c: (*results[c], float(np.median(times[c]))) for c in times}
     nnet = nnet_fit(p, rounds)

@@ -6,6 +6,7 @@
 """
 
 from . import datasets, optim, schedules
+from .convergence import ConvergenceWarning, LossIncreaseWarning
 from .errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -26,10 +27,12 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ChainnetError",
+    "ConvergenceWarning",
     "DataError",
     "DataWarning",
     "DivergedError",
     "FormulaError",
+    "LossIncreaseWarning",
     "ModelFileError",
     "NeuralNetwork",
     "NewLevelError",

@@ -74,7 +74,8 @@ def _add_fit(sub) -> None:
     fit.add_argument("--activation", default="sigmoid", choices=sorted(ACTIVATIONS))
     fit.add_argument("--iterations", type=_count, default=1000, help="passes over the data: 1000 or 1e3 "
                      "(default 1000)")
-    fit.add_argument("--learn-rate", type=float, default=0.01, help="step size (default 0.01)")
+    fit.add_argument("--learn-rate", type=float, default=None,
+                     help="step size (default: the optimizer's, 0.01; lbfgs and bfgs need none)")
     fit.add_argument("--optimizer", default=None, choices=sorted(OPTIMIZERS), help="default gd")
     fit.add_argument("--batch-size", type=_count, default=None, help="rows per update (default: all)")
     fit.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")

@@ -16,6 +16,7 @@ import pandas as pd
 from . import (
     case_weights,
     checks,
+    convergence,
     criteria,
     curves,
     dependence,
@@ -100,6 +101,8 @@ class NeuralNetwork:
         self.weights = self._initial_weights()
         self.output, self._cache, self._cache_weights = None, None, None
         self.optimizer, self.iteration, self._history = None, 0, []
+        self.converged, self.convergence, self.restarts = None, None, None  # set by train()
+        self._step_run = None  # a run of backpropagate() calls, for the blow-up rule (chainnet.convergence)
 
     # ------------------------------------------------------------------------------------------ fields
     formula = property(lambda self: self.design.formula, doc="The formula, as given.")
@@ -201,27 +204,29 @@ class NeuralNetwork:
         It counts as an iteration: ``iteration`` advances and ``history`` gets a row with the loss (and accuracy
         or RMSE) of the forward pass the step used, so the repr and ``plot_loss()`` show steps made by hand.
         Reuses the forward pass of the last ``feedforward()`` when the weights have not changed since.
-        Deterministic: dropout applies only inside ``train()``. A step to weights whose loss is not finite
-        raises ``DivergedError`` and changes nothing (the check costs one forward pass at the new weights).
+        Deterministic: dropout applies only inside ``train()``. A step to weights whose loss is not finite, or
+        one that blows the loss up while finite (the rule of ``chainnet.convergence``), raises ``DivergedError``
+        and changes nothing (the check costs one forward pass at the new weights).
         """
         lr = checks.learn_rate(lr)
         g, loss, output = self._gradient_and_fit()
         with np.errstate(over="ignore", invalid="ignore"):
             w = self.params - lr * g
-            finite = np.isfinite(w).all() and np.isfinite(
-                self._evaluate(self.X, self._T, weights=self._views(w), sample_weight=self.case_weights)[0])
-        if not finite:
+            after = (self._evaluate(self.X, self._T, weights=self._views(w), sample_weight=self.case_weights)[0]
+                     if np.isfinite(w).all() else np.nan)
+        if not np.isfinite(after):
             raise DivergedError(f"backpropagate({lr:g}) would make the weights or their loss infinite or NaN; "
                                 f"they are left as they were. Try a smaller learn_rate, e.g. {lr / 10:g}")
+        convergence.check_step(self, loss, w, after, lr)
         row = self._history_row(loss, output, lr)  # a step by hand counts: one iteration, one history row
         np.copyto(self.params, w)
         self._history.append(row)
         self.iteration += 1
         return self
 
-    def train(self, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, *, optimizer=None,
+    def train(self, iterations=10000, learn_rate=None, tolerance=0.01, trace=100, *, optimizer=None,
               batch_size=None, shuffle=True, validation=None, patience=None, schedule=None,
-              progress=False) -> NeuralNetwork:
+              progress=False, restarts=None) -> NeuralNetwork:
         """Repeat forward and backward passes ``iterations`` times (one iteration = one pass over the rows).
 
         Stops early when the iteration's loss falls below ``tolerance``; every ``trace`` iterations prints
@@ -238,9 +243,14 @@ class NeuralNetwork:
         it as after the last finished iteration; a divergence keeps the last iteration with a finite loss no
         worse than the start. ``progress=True``: a tqdm bar on stderr. Calling ``train`` again continues where
         it stopped. Returns self.
+
+        ``"lbfgs"``, ``"bfgs"`` (at most 3,000 weights) and ``"rprop"`` work on full batches and need no
+        ``learn_rate`` (given, it scales the step). ``restarts=k``: k starts, the best kept (``net.restarts``
+        lists them; see ``chainnet.restarts``). Afterwards ``converged`` and ``convergence`` say how the call
+        ended (``chainnet.convergence``); a loss that blows up, finite or not, raises ``DivergedError``.
         """
         s = training.settings(self, iterations, learn_rate, tolerance, trace, optimizer, batch_size, shuffle,
-                              validation, patience, schedule, progress)
+                              validation, patience, schedule, progress, restarts)
         training.train(self, s)
         return self
 

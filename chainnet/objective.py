@@ -58,8 +58,8 @@ def initial_weights(net) -> list:
     init, shapes = INITIALIZERS[net.init], layer_shapes(net)
     weights = [init(net.rng, shape, bias_row(net, l)) for l, shape in enumerate(shapes)]
     last = bias_row(net, len(shapes) - 1)
-    if net.task == "regression" and net.init != "r6" and last is not None:
-        weights[-1][last] = net._T.mean(axis=0)  # start at the mean response
+    if net.task == "regression" and last is not None:
+        weights[-1][last] = net._T.mean(axis=0)  # start at the mean response, under every init (r6 too)
     return weights
 
 

@@ -9,7 +9,8 @@ The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
   name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names
   and the iteration count;
 - ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
-  optimizer state aligned with the weights; ``history`` (iterations, columns) float64 with
+  optimizer state aligned with the weights, ``opt.<slot>`` a state of another shape as it is (L-BFGS's pairs,
+  0-d scalars; checked against the optimizer's own ``init_state`` when read); ``history`` (iterations, columns) float64 with
   ``history_present`` marking the values each row has (validation columns only for some ``train()`` calls);
 - with ``include_data=True`` (the default, as the R6 object holds its data): ``X``, ``Y`` (class codes or
   values), ``rows`` (the data's row labels) and ``output`` (the last forward pass).
@@ -96,8 +97,10 @@ def _arrays(net, include_data: bool) -> dict:
         arrays["center"], arrays["scale"] = np.asarray(net.center), np.asarray(net.scale)
     if net.optimizer is not None:
         for slot, state in net.optimizer_state.items():
-            if slot != "t":
+            if slot != "t" and state.shape == net.params.shape:      # aligned with the weights: one per layer
                 arrays.update({f"opt.{slot}.{l + 1}": a for l, a in enumerate(net._views(state))})
+            elif slot != "t":                                        # a history of pairs, a scalar: as it is
+                arrays[f"opt.{slot}"] = state
     if net._history:
         columns = _history_columns(net._history)
         arrays["history"] = np.array([[row.get(c, np.nan) for c in columns] for row in net._history], dtype=float)
@@ -208,7 +211,8 @@ def _expected_members(meta: dict) -> set:
     if meta["model"]["standardize"]:
         names |= {"center", "scale"}
     if meta["optimizer"] is not None:
-        names |= {f"opt.{s}.{l + 1}" for s in meta["optimizer"]["slots"] for l in range(layers)}
+        for s in meta["optimizer"]["slots"]:  # one per layer, or whole (pairs, scalars): the loader checks which
+            names |= {f"opt.{s}.{l + 1}" for l in range(layers)} | {f"opt.{s}"}
     if meta["history"]:
         names |= {"history", "history_present"}
     data = meta["data"]
@@ -252,6 +256,7 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
     net.weights_column, net.case_weights = _case_weights(m, arrays, data, len(net._X))
     net._history = _history(meta["history"], arrays)
+    net.converged = net.convergence = net.restarts = net._step_run = None  # known again after train()
     return net
 
 
@@ -348,11 +353,14 @@ def _optimizer(spec, arrays, weights):
     t = spec["t"]
     if not isinstance(t, int) or isinstance(t, bool) or t < 0:
         raise ModelFileError(f"the optimizer's step count t must be an integer >= 0, got {t!r}")
-    slots = spec["slots"]
-    if list(slots) != list(opt.slots):
-        raise ModelFileError(f"optimizer {opt.name!r} keeps state {list(opt.slots)}, the file has {slots}")
+    slots, n = spec["slots"], sum(W.size for W in weights)
+    template = opt.init_state(n, weights[0].dtype)
+    if list(slots) != [k for k in template if k != "t"]:
+        raise ModelFileError(f"optimizer {opt.name!r} keeps state {[k for k in template if k != 't']}, the file "
+                             f"has {slots}")
     state = {s: np.concatenate([_array(arrays, f"opt.{s}.{l + 1}", W.shape, W.dtype).ravel()
-                                for l, W in enumerate(weights)]) for s in slots}
+                                for l, W in enumerate(weights)]) if template[s].shape == (n,)
+             else _array(arrays, f"opt.{s}", template[s].shape, template[s].dtype) for s in slots}
     return opt, {"t": np.array(t, np.int64), **state}
 
 

@@ -29,16 +29,18 @@ import numpy as np
 
 from .errors import ArgumentError
 from .linesearch import strong_wolfe
+from .optimizers import Optimizer
 
 STOP_REASONS = ("", "gradient", "loss change")  # state["stop"] indexes this table
 _GRADIENT, _LOSS_CHANGE = 1, 2
 
 
-class QuasiNewton:
+class QuasiNewton(Optimizer):
     """What L-BFGS and BFGS share: the iteration above; subclasses give the memory and ``direction``."""
 
     name = "quasi-newton"
-    full_batch_only = True  # a line search needs the same objective at every trial step
+    full_batch_only = True
+    default_learn_rate = 1.0  # torch's lr: the full quasi-Newton step; a learn_rate given scales it  # a line search needs the same objective at every trial step
     max_eval = 25           # evaluations per iteration: the one at w and at most 24 trial steps
 
     def __init__(self, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9):
@@ -90,15 +92,15 @@ class QuasiNewton:
             return _LOSS_CHANGE
         return 0
 
+    def stopped(self, state: dict) -> str | None:
+        """The convergence test that fired at the last step ("gradient", "loss change"), or None."""
+        return STOP_REASONS[int(state["stop"])] or None
+
     def direction(self, state: dict, g: np.ndarray, first: bool) -> None:
         raise NotImplementedError
 
     def hyperparameters(self) -> dict:
         return {"tolerance_grad": self.tolerance_grad, "tolerance_change": self.tolerance_change}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
-        return f"{type(self).__name__}({args})"
 
 
 class LBFGS(QuasiNewton):

@@ -18,13 +18,15 @@ import numbers
 import numpy as np
 
 from .errors import ArgumentError
+from .optimizers import Optimizer
 
 
-class Rprop:
+class Rprop(Optimizer):
     """Rprop with torch's defaults: ``etas=(η⁻, η⁺) = (0.5, 1.2)``, ``step_sizes=(Δmin, Δmax) = (1e-6, 50)``."""
 
     name = "rprop"
-    full_batch_only = True  # the sign test compares gradients of the same objective
+    full_batch_only = True    # the sign test compares gradients of the same objective
+    default_learn_rate = 0.01  # torch's lr: the first step size Δ of every weight
 
     def __init__(self, etas: tuple = (0.5, 1.2), step_sizes: tuple = (1e-6, 50)):
         minus, plus = _pair("etas", etas, "(0.5, 1.2)")
@@ -56,9 +58,6 @@ class Rprop:
 
     def hyperparameters(self) -> dict:
         return {"etas": self.etas, "step_sizes": self.step_sizes}
-
-    def __repr__(self) -> str:
-        return f"Rprop(etas={self.etas!r}, step_sizes={self.step_sizes!r})"
 
 
 def _pair(name: str, value, default: str) -> tuple[float, float]:

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from . import checks
+from . import checks, convergence
+from . import restarts as starts
 from .errors import ArgumentError, DivergedError
 from .optimizers import GD, OPTIMIZERS, get_optimizer
 from .progress import Reporter, metric_name, tqdm_class
@@ -55,12 +56,16 @@ class Settings:
     patience: int | None
     schedule: Any
     progress: bool
+    restarts: int | None = None
 
 
-def settings(net, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, optimizer=None, batch_size=None,
-             shuffle=True, validation=None, patience=None, schedule=None, progress=False) -> Settings:
-    """Check every argument of ``train()``; nothing is changed."""
+def settings(net, iterations=10000, learn_rate=None, tolerance=0.01, trace=100, optimizer=None, batch_size=None,
+             shuffle=True, validation=None, patience=None, schedule=None, progress=False,
+             restarts=None) -> Settings:
+    """Check every argument of ``train()``; nothing is changed. ``learn_rate=None``: the optimizer's default
+    (0.01; lbfgs and bfgs 1, the full step; rprop 0.01, the first step size)."""
     spec, keep = _optimizer(net, optimizer)
+    rate = getattr(spec, "default_learn_rate", 0.01) if learn_rate is None else checks.learn_rate(learn_rate)
     if patience is not None:
         patience = checks.positive_int("patience", patience)
         if validation is None:
@@ -68,13 +73,22 @@ def settings(net, iterations=10000, learn_rate=0.01, tolerance=0.01, trace=100, 
     if batch_size is not None:
         batch_size = checks.positive_int("batch_size", batch_size)
     if getattr(spec, "full_batch_only", False) and (batch_size is not None or any(net.dropout)):
-        raise ArgumentError(f"optimizer {spec!r} works on full batches only: use batch_size=None and no dropout")
+        raise ArgumentError(_full_batch_only(spec, "batch_size" if batch_size is not None else "dropout"))
     if checks.boolean("progress", progress):
         tqdm_class()
-    return Settings(checks.positive_int("iterations", iterations), checks.learn_rate(learn_rate),
+    return Settings(checks.positive_int("iterations", iterations), rate,
                     checks.non_negative("tolerance", tolerance), checks.non_negative_int("trace", trace), spec,
                     keep, batch_size, checks.boolean("shuffle", shuffle), validation, patience,
-                    get_schedule(schedule), bool(progress))
+                    get_schedule(schedule), bool(progress), starts.check(restarts))
+
+
+def _full_batch_only(spec, what: str) -> str:
+    fix = ("use batch_size=None (all rows)" if what == "batch_size" else
+           "build the network with dropout=0")
+    return (f"optimizer {spec.name!r} needs a deterministic objective: it compares the full-batch loss and "
+            f"gradient from step to step, and {what} changes them from one evaluation to the next; {fix}, or "
+            "train with optimizer='adam', which takes batch_size=None and dropout=0 as well as minibatches "
+            "and dropout")
 
 
 def _optimizer(net, spec):
@@ -90,7 +104,26 @@ def _optimizer(net, spec):
 
 # ---------------------------------------------------------------------------------------------- the call
 def train(net, s: Settings) -> None:
-    """Run one ``train()`` call as a transaction: on any exception the network is put back as it was."""
+    """One ``train()`` call, with ``s.restarts`` starts (see ``chainnet.restarts``); it warns at the end."""
+    start = net.iteration
+    if s.restarts is None:
+        _call(net, s)
+        net.restarts = None
+    else:
+        snapshot = Snapshot(net)
+        try:
+            starts.run(net, s.restarts, lambda: _call(net, s), s.validation is not None)
+        except BaseException as exc:
+            if not isinstance(exc, DivergedError):
+                snapshot.restore()
+            raise
+    first = net._history[start]["loss"] if len(net._history) > start else None
+    convergence.finish(net, net.convergence, first, s.iterations, s.batch_size is not None or any(net.dropout))
+
+
+def _call(net, s: Settings) -> None:
+    """One start, as a transaction: on an exception the network is put back as it was, except on
+    DivergedError, which leaves it where the divergence handling put it."""
     snapshot = Snapshot(net)
     try:
         data = training_data(net, s.validation, s.batch_size)
@@ -99,6 +132,7 @@ def train(net, s: Settings) -> None:
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging step overflows: caught, not warned
             _loop(net, s, data, snapshot)
     except DivergedError:
+        net.converged, net.convergence = False, "diverged"
         raise                   # _diverged has chosen what to keep
     except BaseException:
         snapshot.restore()
@@ -117,27 +151,42 @@ def _loop(net, s: Settings, data: Data, snapshot: Snapshot) -> None:
     reporter, start = Reporter(s.iterations, s.trace, s.progress, net.task), net.iteration
     checkpoint = Checkpoint(net, draws=any(net.dropout) or (s.batch_size is not None and s.shuffle))
     best, message = Best(net, s.patience) if data.X_val is not None else None, None
+    watch = convergence.Watch(net, data.T, any(net.dropout) or s.batch_size is not None,
+                              lambda: net._evaluate(data.X, data.T, sample_weight=data.w)[0], snapshot)
+    why = None  # how the call ends (chainnet.convergence.REASONS); None while it runs or when it raises
     try:
         for _ in range(s.iterations):
             lr = s.learn_rate * (s.schedule.factor(net.iteration, start, s.iterations) if s.schedule else 1.0)
             loss, score = _epoch(net, s, data, lr)                        # batches: forward, loss, backward, update
             if not (math.isfinite(loss) and math.isfinite(net.params.sum())):
                 _diverged(net, loss, lr, start, checkpoint, snapshot)     # raises
+            watch.after(loss, lr, checkpoint.slots[checkpoint.current])   # raises on a blow-up
             row = _record(net, data, loss, score, lr, best)               # the history row, validation
             checkpoint.save()
             reporter.row(net.iteration, row)
-            if loss < s.tolerance or (best is not None and best.exhausted()):
+            why = convergence.reason(net, loss, s.tolerance, best is not None and best.exhausted())
+            if why is not None:
                 break                                                     # stop
         final = _final_loss(net, s, data)
         if not math.isfinite(final):                                      # the last update broke the loss
             _diverged(net, final, lr, start, checkpoint, snapshot)
+        why = why or "iterations"
         message = best.restore() if best is not None else None
     except KeyboardInterrupt:
         checkpoint.restore()
-        message = f"Interrupted: kept the model as after iteration {net.iteration}"
+        message, why = f"Interrupted: kept the model as after iteration {net.iteration}", "interrupted"
     finally:
-        reporter.close(message if message and (s.trace or s.progress or message.startswith("Interrupted"))
-                       else None)
+        _close(net, s, reporter, message, why)
+
+
+def _close(net, s: Settings, reporter, message, why) -> None:
+    """Record how the call ended (not when it raises) and print the last lines: the solvers' ending line."""
+    if why is not None:
+        net.converged, net.convergence = convergence.CONVERGED[why], why
+        if s.trace and getattr(net.optimizer, "full_batch_only", False) and net._history:
+            ending = convergence.ending(why, net.iteration, net._history[-1]["loss"], net.optimizer)
+            message = "\n".join(filter(None, [message, ending]))
+    reporter.close(message if message and (s.trace or s.progress or message.startswith("Interrupted")) else None)
 
 
 def _epoch(net, s: Settings, data: Data, lr: float) -> tuple[float, float]:

@@ -25,10 +25,11 @@ def network(case, **kw):
     return NeuralNetwork(formula, data, hidden=hidden, activation=act, seed=7, **kw)
 
 
-def torch_lbfgs(net, steps, lr=1.0, history_size=10):
+def torch_lbfgs(net, steps, lr=1.0, history_size=10, tolerance_grad=1e-7, tolerance_change=1e-9):
     """The reference: torch's L-BFGS, one iteration and at most 25 evaluations per step(closure)."""
     ref = TorchNet(net)
     opt = torch.optim.LBFGS(ref.parameters(), lr=lr, max_iter=1, max_eval=25, history_size=history_size,
+                            tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
                             line_search_fn="strong_wolfe")
 
     def closure():
@@ -115,11 +116,11 @@ def test_convergence_by_gradient_where_torch_stops_moving():
     point, no longer moves the weights (its step returns at once), and the two agree there."""
     net, fresh = (NeuralNetwork("Petal.Width ~ Sepal.Length + Petal.Length", datasets.load_iris(), hidden=0,
                                 seed=1) for _ in range(2))
-    state, steps = run_to_stop(LBFGS(tolerance_grad=1e-5), net)
+    state, steps = run_to_stop(LBFGS(tolerance_grad=1e-5, tolerance_change=0.0), net)
     assert STOP_REASONS[int(state["stop"])] == "gradient"
     g = np.concatenate([a.ravel() for a in net.gradients()])
     assert np.abs(g).max() <= 1e-5
-    ref_weights, _ = torch_lbfgs(fresh, steps + 5)
+    ref_weights, _ = torch_lbfgs(fresh, steps + 5, tolerance_grad=1e-5, tolerance_change=0.0)
     assert max_relative_error(net.weights, ref_weights) < 1e-6
 
 

@@ -285,10 +285,12 @@ def test_standardize_by_hand(toy):
 
 
 def test_standardized_linear_fit_reaches_least_squares(toy):
-    """On standardized columns (x on a scale of hundreds) Adam reaches the least-squares fit of the same X."""
+    """On standardized columns (x on a scale of hundreds) Adam reaches the least-squares fit of the same X.
+    (At a constant rate Adam circles the optimum: from the intercept at the mean response its error is 7e-8
+    after 2000 iterations, 2e-5 after 3000, 3e-8 after 5000.)"""
     kw = {"optimizer": "adam", "learn_rate": 0.05, "tolerance": 0, "trace": 0}
     a = NeuralNetwork("y ~ x + z + g", data=toy.assign(x=toy.x * 100 + 7), hidden=0, standardize=True, seed=0)
-    a.train(3000, **kw)
+    a.train(5000, **kw)
     beta, *_ = np.linalg.lstsq(a.X, toy["y"].to_numpy(), rcond=None)
     np.testing.assert_allclose(a.predict(), a.X @ beta, rtol=1e-6)
 
@@ -480,7 +482,7 @@ def trained(iris):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"optimizer": "sgd"}, ArgumentError, r"unknown optimizer 'sgd'.*'adam', 'gd', 'momentum', 'nesterov', 'rmsprop'"),
+    ({"optimizer": "sgd"}, ArgumentError, r"unknown optimizer 'sgd'.*'adam', 'bfgs', 'gd', 'lbfgs', 'momentum', 'nesterov', 'rmsprop', 'rprop'"),
     ({"optimizer": 3}, ArgumentError, "unknown optimizer 3"),
     ({"schedule": "linear"}, ArgumentError, r"unknown schedule 'linear'.*'cosine', 'exponential', 'step'"),
     ({"schedule": 2.0}, ArgumentTypeError, "schedule must be"),

@@ -1,0 +1,82 @@
+"""``train(restarts=k)``: k starts of the same call, the network keeping the best (as nnet users loop by hand
+and neuralnet's ``rep`` does).
+
+Start 1 is the call as it would run without restarts (the network's current weights and optimizer state);
+starts 2..k draw fresh weights from the network's generator under its ``init`` and begin with a fresh optimizer
+state. Each start trains with the call's settings. The network keeps the start with the lowest training loss
+(``compute_loss()`` at its final weights), or, when the call validates, the lowest validation loss; its weights,
+optimizer state, iterations, history and convergence are the network's afterwards, while the generator stays
+where the last start left it (a later call draws new starts). Same seed, same result.
+
+``net.restarts`` is the table of the starts: ``start``, ``loss``, ``accuracy`` (regression: ``rmse``),
+``iterations`` (of this call), ``converged`` (and ``val_loss`` when validating). A start that blows up
+(``DivergedError``) is kept at its lowest-loss weights and scored like the others, marked not converged; the
+call raises only when every start diverged.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from .errors import ArgumentError, DivergedError
+from .progress import metric_name
+from .rollback import Snapshot
+
+
+def check(restarts) -> int | None:
+    """``None`` (no restarts) or a positive integer."""
+    if restarts is None:
+        return None
+    if not isinstance(restarts, numbers.Integral) or isinstance(restarts, bool) or restarts < 1:
+        raise ArgumentError(f"restarts must be a whole number of starts >= 1 (e.g. restarts=10), got {restarts!r}; "
+                            "restarts=1 is the call without restarts")
+    return int(restarts)
+
+
+def run(net, k: int, train_once, validating: bool) -> None:
+    """Train ``k`` starts with ``train_once()`` (one checked, transactional call) and keep the best."""
+    first_iteration, rows, best, failures = net.iteration, [], None, []
+    for start in range(1, k + 1):
+        if start > 1:
+            _fresh_start(net, first_iteration)
+        try:
+            train_once()
+        except DivergedError as exc:   # the network holds this start's lowest-loss weights
+            failures.append(exc)
+            net.converged, net.convergence = False, "diverged"
+        if net.convergence == "interrupted":   # Ctrl-C ends the restarts too: this start is not scored
+            break
+        rows.append(_row(net, start, first_iteration, validating))
+        score = rows[-1]["val_loss" if validating else "loss"]
+        if best is None or score < best[0]:
+            best = (score, Snapshot(net), (net.converged, net.convergence))
+    net.restarts = pd.DataFrame(rows)
+    if best is None:                             # interrupted in the first start: kept as _loop left it
+        return
+    rng_state = net.rng.bit_generator.state
+    best[1].restore()
+    net.rng.bit_generator.state = rng_state
+    net.converged, net.convergence = best[2]
+    if len(failures) == len(rows):               # every start blew up: the best of them is kept, and it raises
+        raise failures[-1]
+
+
+def _fresh_start(net, first_iteration: int) -> None:
+    """New weights from the generator under the network's init, a fresh optimizer state, the call's history."""
+    for W, W0 in zip(net.weights, net._initial_weights()):
+        np.copyto(W, W0)
+    net.optimizer_state = net.optimizer.init_state(net.params.size, net.params.dtype)
+    net.iteration = first_iteration
+    del net._history[first_iteration:]
+
+
+def _row(net, start: int, first_iteration: int, validating: bool) -> dict:
+    name = metric_name(net.task)
+    row = {"start": start, "loss": net.compute_loss(), name: getattr(net, name)(),
+           "iterations": net.iteration - first_iteration, "converged": bool(net.converged)}
+    if validating:
+        row["val_loss"] = net._history[-1]["val_loss"] if net.iteration > first_iteration else np.nan
+    return row
