@@ -54,12 +54,13 @@ def buffers_for(net, rows: int) -> Buffers:
 
 
 def initial_weights(net) -> list:
-    """W1, W2, ... drawn by the network's initializer from its generator (regression: output bias = mean)."""
+    """W1, W2, ... drawn by the network's initializer from its generator (regression: output bias = the mean
+    response, weighted by the case weights: Σ wᵢyᵢ / Σ w, the mean of the rows repeated wᵢ times)."""
     init, shapes = INITIALIZERS[net.init], layer_shapes(net)
     weights = [init(net.rng, shape, bias_row(net, l)) for l, shape in enumerate(shapes)]
     last = bias_row(net, len(shapes) - 1)
     if net.task == "regression" and last is not None:
-        weights[-1][last] = net._T.mean(axis=0)  # start at the mean response, under every init (r6 too)
+        weights[-1][last] = np.average(net._T, axis=0, weights=net.case_weights)  # under every init (r6 too)
     return weights
 
 

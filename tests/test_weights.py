@@ -170,3 +170,14 @@ def test_rmse_and_r2_are_weighted_as_repeated_rows(toy, counts):
     by_column = NeuralNetwork("y ~ x + z", data, hidden=2, seed=0, weights="w")
     by_column.params[:] = weighted.params
     assert by_column.rmse(data) == pytest.approx(repeated.rmse(), rel=1e-12)      # newdata: its weights column
+
+
+def test_regression_output_bias_starts_at_the_weighted_mean():
+    """Item 6 of issue 11 with case weights: the output bias starts at Σ wᵢyᵢ / Σ w, the mean of the rows
+    repeated wᵢ times (found when scikit-learn's weight-equivalence check failed)."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.normal(size=12), "y": rng.normal(size=12) + 5.0})
+    w = np.arange(12) % 3
+    net = NeuralNetwork("y ~ x", df, hidden=2, weights=w, seed=0)
+    repeated = df.iloc[np.repeat(np.arange(12), w)]
+    assert net.weights[-1][0, 0] == pytest.approx(repeated["y"].mean(), rel=1e-12)
