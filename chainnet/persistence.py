@@ -32,7 +32,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import case_weights, checks, jsoncodec
+from . import case_weights, checks, jsoncodec, splits
 from .activations import get_activation
 from .archive import members, open_archive, write_atomic
 from .design_io import design_facts, design_from_facts
@@ -85,10 +85,18 @@ def _meta(net, include_data: bool) -> dict:
 def _data_meta(net) -> dict:
     rows = net.rows
     if isinstance(rows, pd.RangeIndex):
-        return {"rows": {"kind": "range", "start": rows.start, "stop": rows.stop, "step": rows.step,
-                         "name": _index_name(rows)}, "has_output": net.output is not None}
-    return {"rows": {"kind": "array", "dtype": str(rows.dtype), "name": _index_name(rows)},
-            "has_output": net.output is not None}
+        index = {"kind": "range", "start": rows.start, "stop": rows.stop, "step": rows.step, "name": _index_name(rows)}
+    else:
+        index = {"kind": "array", "dtype": str(rows.dtype), "name": _index_name(rows)}
+    split = _kept_split(net)
+    return {"rows": index, "has_output": net.output is not None,
+            "validation": None if split is None else split.fraction}
+
+
+def _kept_split(net):
+    """The validation split ``train(validation=fraction)`` keeps on the network, if it is of the current rows."""
+    split = net._split
+    return split if split is not None and split.X is net._X and split.w is net.case_weights else None
 
 
 def _arrays(net, include_data: bool) -> dict:
@@ -101,6 +109,8 @@ def _arrays(net, include_data: bool) -> dict:
                 arrays.update({f"opt.{slot}.{l + 1}": a for l, a in enumerate(net._views(state))})
             elif slot != "t":                                        # a history of pairs, a scalar: as it is
                 arrays[f"opt.{slot}"] = state
+    if include_data and _kept_split(net) is not None:
+        arrays["validation_rows"] = net._split.val.astype(np.int64)    # the held-out rows, kept across calls
     if net._history:
         columns = _history_columns(net._history)
         arrays["history"] = np.array([[row.get(c, np.nan) for c in columns] for row in net._history], dtype=float)
@@ -220,6 +230,7 @@ def _expected_members(meta: dict) -> set:
         names |= {"X", "Y"} | ({"rows"} if data["rows"]["kind"] == "array" else set())
         names |= {"output"} if data["has_output"] else set()
         names |= {"case_weights"} if meta["model"].get("weighted") else set()
+        names |= {"validation_rows"} if data.get("validation") is not None else set()
     return names
 
 
@@ -255,6 +266,7 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net.optimizer, net.optimizer_state = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
     net.weights_column, net.case_weights = _case_weights(m, arrays, data, len(net._X))
+    net._split = _validation_split(net, arrays, data)
     net._history = _history(meta["history"], arrays)
     net.converged = net.convergence = net.restarts = net._step_run = None  # known again after train()
     return net
@@ -400,3 +412,19 @@ def _array(arrays: dict, name: str, shape: tuple, dtype) -> np.ndarray:
     if dtype is not None and a.dtype != np.dtype(dtype):
         raise ModelFileError(f"array {name!r} has dtype {a.dtype}, expected {np.dtype(dtype)}")
     return a.read()
+
+
+def _validation_split(net, arrays, data):
+    """The kept validation split: its fraction and held-out row indices (sorted, unique, within the rows)."""
+    if data is None or data.get("validation") is None:
+        return None
+    fraction = data["validation"]
+    val = _array(arrays, "validation_rows", (None,), np.int64)
+    if not (checks.is_fraction(fraction) and len(val) and (np.diff(val) > 0).all()
+            and 0 <= val[0] and val[-1] < len(net._X)):
+        raise ModelFileError("the model file's validation split is not a fraction with sorted, unique row indices "
+                             "within the stored rows: it was edited")
+    try:
+        return splits.split_at(net, float(fraction), val)
+    except ArgumentError as exc:
+        raise ModelFileError(f"the model file's validation split is unusable: {exc}") from None

@@ -31,9 +31,10 @@ FIELDS = {  # section -> {field: allowed JSON types}
                "columns": list, "levels": dict, "numeric": list, "classes": (list, _NONE), "targets": list,
                "transform_state": dict, "encoder_state": dict},
     "optimizer": {"name": str, "hyperparameters": dict, "t": int, "slots": list},
-    "data": {"rows": dict, "has_output": bool},
+    "data": {"rows": dict, "has_output": bool, "validation": (_NUMBER, _NONE)},
 }
-OPTIONAL = {"model.weights_column", "model.weighted"}  # case weights: files written before them lack both
+OPTIONAL = {"model.weights_column", "model.weighted",  # case weights: files written before them lack both
+            "data.validation"}                         # the kept validation split: likewise
 ROWS = {"range": {"kind": str, "start": int, "stop": int, "step": int, "name": (str, int, _NONE)},
         "array": {"kind": str, "dtype": str, "name": (str, int, _NONE)}}
 

@@ -71,10 +71,17 @@ def _data(net, validation) -> Data:
 
 def _draw(net, fraction: float, codes) -> Split:
     """A shuffled split holding ``fraction`` of each class (of all rows, for regression)."""
-    X, T = net.X, net._T
     groups = ([np.flatnonzero(codes == c) for c in range(len(net.classes))]
-              if codes is not None else [np.arange(len(X))])
+              if codes is not None else [np.arange(len(net.X))])
     val = np.sort(np.concatenate([net.rng.permutation(g)[:round(fraction * len(g))] for g in groups]))
+    return split_at(net, fraction, val)
+
+
+def split_at(net, fraction: float, val: np.ndarray) -> Split:
+    """The split of the network's rows that holds out the row indices ``val`` (sorted, unique, in range):
+    drawn by ``train(validation=fraction)``, or read back from a model file."""
+    X, T = net.X, net._T
+    codes = class_codes(T) if net.task == "classification" else None
     train = np.setdiff1d(np.arange(len(X)), val)
     if len(train) == 0 or len(val) == 0:
         raise ArgumentError(f"validation={fraction} leaves no rows on one side of the split")

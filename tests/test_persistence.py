@@ -485,3 +485,34 @@ def test_loaded_model_plots_with_data_given_again(tmp_path):
     a = net.plot_decision_boundary("x1", "x2", resolution=20).collections[0].get_array()
     b = loaded.set_data(d).plot_decision_boundary("x1", "x2", resolution=20).collections[0].get_array()
     np.testing.assert_array_equal(a, b)
+
+
+def test_the_kept_validation_split_is_saved_and_loaded(tmp_path):
+    """Issue 9 §2: the split train(validation=0.2) draws is kept on the network *and in the file*, so a loaded
+    model validates on the same held-out rows and trains on exactly as the original does."""
+    iris = datasets.load_iris()
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=3, seed=2).train(5, validation=0.2, learn_rate=1e-3,
+                                                                          tolerance=0, trace=0)
+    net.save(tmp_path / "v.npz")
+    loaded = NeuralNetwork.load(tmp_path / "v.npz")
+    np.testing.assert_array_equal(loaded._split.val, net._split.val)
+    assert len(net._split.val) == 30                                     # 10 of each class
+    for m in (net, loaded):
+        m.train(4, validation=0.2, learn_rate=1e-3, tolerance=0, trace=0)
+    pd.testing.assert_frame_equal(loaded.history, net.history, check_exact=True)
+    assert loaded.params.tobytes() == net.params.tobytes()
+
+
+@pytest.mark.parametrize("rows", [[5, 3], [0, 0], [-1, 4], [149, 150], []])
+def test_an_edited_validation_split_is_refused(tmp_path, rows):
+    iris = datasets.load_iris()
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=2, seed=0).train(2, validation=0.2, learn_rate=1e-3,
+                                                                          tolerance=0, trace=0)
+    net.save(tmp_path / "v.npz")
+    with np.load(tmp_path / "v.npz", allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["validation_rows"] = np.array(rows, dtype=np.int64)
+    edited = tmp_path / "edited.npz"
+    np.savez(edited, **arrays)                                           # the JSON document member kept as it is
+    with pytest.raises(ModelFileError, match="validation split"):
+        NeuralNetwork.load(edited)

@@ -150,8 +150,6 @@ def test_edited_levels_response_and_transform_state_are_refused_at_load(tmp_path
 
 
 # ------------------------------------------------------------------------------------------- backpropagate
-@pytest.mark.xfail(strict=False, reason="fixed on the solvers branch (backpropagate evaluates the loss at the new "
-                                        "weights, chainnet.convergence.check_step); passes once it is merged")
 def test_backpropagate_to_finite_weights_with_a_nan_loss_raises_and_changes_nothing(iris):
     """With standardize=True, backpropagate(1e308) moves to weights that are finite (~1e307) but whose loss is
     NaN: the step was taken, nothing raised, and the model was ruined (README: 'backpropagate(1e308) raises
