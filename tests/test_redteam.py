@@ -7,17 +7,9 @@ import stat
 
 import numpy as np
 import pytest
+from state_snapshot import whole_state
 
 from chainnet import ArgumentTypeError, DivergedError, NeuralNetwork, SaveError, datasets, optim
-
-
-def whole_state(net):
-    """Everything a call may change, as bytes and values (issue 9 §2's list)."""
-    st = net.optimizer_state
-    return (net.params.tobytes(), net.X.tobytes(), net._T.tobytes(),
-            None if net.output is None else net.output.tobytes(), net.optimizer,
-            None if st is None else {k: v.tobytes() for k, v in st.items()}, net.rng.bit_generator.state,
-            net.iteration, list(net._history), net._split)
 
 
 @pytest.fixture
