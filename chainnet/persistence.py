@@ -258,11 +258,10 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     net.center, net.scale = _standardization(arrays, net.standardize, len(design.columns))
     data = meta["data"]
     _set_data_arrays(net, arrays, data)
-    net.data = None  # the raw training frame is not stored (X and Y are): plots of a loaded model take data=
+    net.data, net._cache, net._cache_weights = None, None, None  # the raw frame is not stored (X and Y are)
     net.rng = _generator(jsoncodec.decode(meta["rng"]))
     net.weights = _weights(arrays, net)
     net.output = _output(arrays, data, net)
-    net._cache, net._cache_weights = None, None
     net.optimizer, net.optimizer_state = _optimizer(meta["optimizer"], arrays, net.weights)
     net.iteration = checks.non_negative_int("iteration", m["iteration"])
     net.weights_column, net.case_weights = _case_weights(m, arrays, data, len(net._X))
