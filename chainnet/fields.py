@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ArgumentError, ArgumentTypeError, DataError
-from .scoring import targets
 
 
 def checked_array(name: str, value, shape: tuple, dtype, expected: str) -> np.ndarray:
@@ -46,7 +45,7 @@ def checked_response(value, design, dtype, rows: int):
     if isinstance(value, (str, bytes)):
         raise ArgumentTypeError(f"Y must hold one response value per row, got the text {value!r}")
     try:
-        T, Y = targets(value, design, dtype)
+        T, Y = design.encode_response(value, dtype)
     except (ValueError, TypeError, NotImplementedError) as exc:
         if isinstance(exc, (ArgumentError, ArgumentTypeError)):
             raise

@@ -22,7 +22,6 @@ from . import (
     dependence,
     diagnose,
     diagram,
-    encoding,
     explain,
     fields,
     frames,
@@ -375,7 +374,7 @@ class NeuralNetwork:
         kept, not refitted): for a model loaded without its data, or new rows. The pass buffers, the validation
         split and the last ``output`` go with the old rows. Changes nothing when it raises. Returns self."""
         data = frames.to_pandas(data)
-        X, Y, rows = encoding.encode(self.design, data)
+        X, _, Y, rows = self.design.encode(data)
         T, Y = fields.checked_response(Y, self.design, self.dtype, len(X))
         w = case_weights.resolve(self.weights_column, data, rows) if self.weights_column else None  # numbers: old rows
         self._X, self._T, self._Y, self.rows, self.data = self._prepare(X), T, Y, rows, data

@@ -5,7 +5,7 @@ The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
 
 - ``meta``: a JSON document, UTF-8, stored as a uint8 array *inside* the archive, so that the model is one
   file that cannot lose half of itself, and the zip's CRC-32 checks cover the JSON too. It holds the format
-  name and version, the network's settings, the design facts (:mod:`chainnet.design_io`), the optimizer's
+  name and version, the network's settings, the design facts (:meth:`Design.facts`), the optimizer's
   name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names
   and the iteration count;
 - ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
@@ -35,7 +35,7 @@ import pandas as pd
 from . import case_weights, checks, jsoncodec, splits
 from .activations import get_activation
 from .archive import members, open_archive, write_atomic
-from .design_io import design_facts, design_from_facts
+from .design import Design
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError, ModelFileError
 from .initializers import resolve_init
 from .losses import loss_for
@@ -68,7 +68,7 @@ def _meta(net, include_data: bool) -> dict:
                   "dtype": np.dtype(net.dtype).name, "iteration": int(net.iteration),
                   "weights_column": net.weights_column,
                   "weighted": include_data and net.case_weights is not None},
-        "design": design_facts(net.design),
+        "design": net.design.facts(),
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
                                                "t": int(net.optimizer_state["t"]),
                                                "slots": [k for k in net.optimizer_state if k != "t"]},
@@ -243,7 +243,7 @@ def _rebuild(meta: dict, arrays: dict, cls=None):
     from .network import NeuralNetwork
 
     m = meta["model"]
-    design = design_from_facts(meta["design"])
+    design = Design.from_facts(meta["design"])
     net = object.__new__(cls or NeuralNetwork)
     hidden = checks.hidden_units(list(m["hidden"]))
     act = get_activation(m["activation"])
