@@ -11,6 +11,8 @@ and ``Y`` is the response as the user sees it: a pandas Categorical over the tra
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -55,13 +57,19 @@ def targets(values, classes: tuple | None, dtype=np.float64) -> tuple[np.ndarray
 def _categorical(values, classes: tuple) -> pd.Categorical:
     """``values`` as a Categorical over ``classes``; a value that is not a class is refused."""
     if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
-        Y = pd.Categorical(values, categories=list(classes))   # recoded from the codes, no text compared
+        Y = pd.Categorical(values, dtype=_dtype(classes))   # recoded from the codes (none when the same dtype)
     else:
-        Y = pd.Categorical(np.asarray(values, dtype=object), categories=list(classes))
+        Y = pd.Categorical(np.asarray(values, dtype=object), dtype=_dtype(classes))
     if (Y.codes < 0).any():
         bad = pd.unique(np.asarray(values, dtype=object)[Y.codes < 0])
         raise ArgumentError(f"Y holds {list(bad)[:5]}, which are not classes {list(classes)}")
     return Y
+
+
+@functools.lru_cache(maxsize=64)
+def _dtype(classes: tuple) -> pd.CategoricalDtype:
+    """The categorical dtype of the classes, made once (pandas validates the categories on each make)."""
+    return pd.CategoricalDtype(list(classes))
 
 
 def check_finite_response(Y: np.ndarray, name: str, where: str = "") -> None:

@@ -43,6 +43,7 @@ from .namespace import Namespace, caller_variables
 __all__ = ["TASKS", "Design", "Encoding", "is_categorical", "quote_names", "referenced_columns", "split_formula"]
 _close = close   # the "did you mean" hint, used by the plots and importance
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|[⧛⧚]")
+_MULTIPART = "formula {formula!r} has '|' parts, which chainnet does not use: join the terms with '+'"
 
 
 class Encoding(NamedTuple):
@@ -247,16 +248,20 @@ class Design:
 
 
 # ---------------------------------------------------------------------------------------------- formulaic
-def _rhs_spec(qrhs: str, available: tuple[str, ...]) -> ModelSpec:
+def _rhs_spec(t, available: tuple[str, ...]) -> ModelSpec:
     """A fresh, unfitted spec of the right side (formulaic fills a spec's state dicts in place when it fits,
     so only the parsed formula is shared); ``output="numpy"`` spares formulaic building a DataFrame."""
-    return ModelSpec(_parsed_rhs(qrhs, available), output="numpy")
+    formula = _parsed_rhs(t.qrhs, available)
+    if formula is None:
+        raise FormulaError(_MULTIPART.format(formula=t.formula))
+    return ModelSpec(formula, output="numpy")
 
 
 @functools.lru_cache(maxsize=256)
 def _parsed_rhs(qrhs: str, available: tuple[str, ...]):
     """The right side parsed once per text and column list (``.`` = the ``available`` columns)."""
-    return ModelSpec.from_spec(qrhs, context={"__formulaic_variables_available__": list(available)}).formula
+    spec = ModelSpec.from_spec(qrhs, context={"__formulaic_variables_available__": list(available)})
+    return spec.formula if isinstance(spec, ModelSpec) else None   # 'a | b' parses to several specs
 
 
 def _fit_matrix(t, frame: pd.DataFrame, context: Mapping):
@@ -267,7 +272,7 @@ def _fit_matrix(t, frame: pd.DataFrame, context: Mapping):
     with _formulaic_errors(t.formula, frame.columns):
         if t.response is not None:
             dot = tuple(c for c in frame.columns if c not in t.lhs_columns)
-            spec, dropped = _rhs_spec(t.qrhs, dot), set()
+            spec, dropped = _rhs_spec(t, dot), set()
             matrix = spec.get_model_matrix(data, context=Namespace(context, TRANSFORMS), drop_rows=dropped)
             kept, lhs = _kept(len(data), dropped), None
         else:   # an expression response: both sides at once, so that they drop the same rows
@@ -275,17 +280,17 @@ def _fit_matrix(t, frame: pd.DataFrame, context: Mapping):
             values = both.lhs.to_numpy(dtype=np.float64)
             lhs = (values[:, 0] if values.shape[1] == 1 else values), tuple(map(str, both.lhs.columns))
             matrix, kept = both.rhs, np.asarray(both.rhs.index)
-    return float_matrix(matrix, t.formula), kept, matrix.model_spec, lhs
+    return float_matrix(matrix, t.formula), kept, matrix.model_spec.update(output="numpy"), lhs
 
 
 def _new_matrix(spec, frame: pd.DataFrame, context: Mapping, formula: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(X, kept)`` of new rows through the fitted spec; ``kept`` a boolean mask over the rows."""
+    """``(X, kept)`` of new rows through the fitted spec (numpy output: formulaic ignores ``drop_rows`` when
+    ``get_model_matrix`` is given overrides); ``kept`` a boolean mask over the rows."""
     dropped = set()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = spec.get_model_matrix(frame, context=Namespace(context, TRANSFORMS), drop_rows=dropped,
-                                           output="numpy")
+            matrix = spec.get_model_matrix(frame, context=Namespace(context, TRANSFORMS), drop_rows=dropped)
     except Exception as exc:
         raise DataError(f"formula {formula!r} could not be applied to newdata: {_plain(str(exc))}") from exc
     kept = np.ones(len(frame), dtype=bool)
@@ -332,8 +337,7 @@ def _plain(message: str) -> str:
 def float_matrix(matrix, formula: str, allow_empty: bool = False) -> np.ndarray:
     """formulaic's right-side matrix as C-contiguous float64 (n, D), every value finite."""
     if not hasattr(matrix, "model_spec"):   # formulaic's multi-part formula ('y ~ a | b') gives a tuple
-        raise FormulaError(f"formula {formula!r} has '|' parts, which chainnet does not use: join the terms "
-                           "with '+'")
+        raise FormulaError(_MULTIPART.format(formula=formula))
     X = np.ascontiguousarray(np.asarray(matrix, dtype=np.float64))
     if X.shape[1] == 0:
         raise FormulaError(f"formula {formula!r} gives no predictor columns: add a predictor or an intercept")

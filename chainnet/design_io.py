@@ -180,7 +180,7 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
         raise ModelFileError(f"the model file's formula encoding rebuilds the columns {list(matrix.columns)}, "
                              f"but the file says {list(columns)}: the file is damaged, or was written with an "
                              "incompatible formulaic version")
-    return matrix.model_spec
+    return matrix.model_spec.update(output="numpy")   # the design rebuilds X as numpy (chainnet.design)
 
 
 def parse_stored(formula: str, dtypes: dict):
