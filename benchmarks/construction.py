@@ -2,6 +2,7 @@
 
     python benchmarks/construction.py            # medians of 300 constructions, ms per stage
     python benchmarks/construction.py --runs 1000
+    python benchmarks/construction.py --against /work/main   # this checkout vs another, interleaved rounds
 
 Every stage is a real chainnet (or formulaic) function, wrapped by a timer for the run (inclusive times:
 an indented stage is part of the one above it). A stage missing from this version of chainnet is skipped,
@@ -17,41 +18,47 @@ import importlib
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 import warnings
+from pathlib import Path
 
 # (label, module, attribute): an attribute "Class.method" wraps a method or classmethod
 STAGES = [
     ("NeuralNetwork(...) total", "chainnet.network", "NeuralNetwork.__init__"),
     ("  caller context (network._caller_context)", "chainnet.network", "_caller_context"),
     ("  frames.to_pandas", "chainnet.frames", "to_pandas"),
-    ("  Design.fit (formula + frame -> design, X, T, Y, rows)", "chainnet.design", "Design.fit"),
-    ("  Design.build (old: formula + frame -> design, X, Y, rows)", "chainnet.design", "Design.build"),
-    ("    data checks (_check_data)", "chainnet.design", "_check_data"),
-    ("    data checks (check_data)", "chainnet.design", "check_data"),
-    ("    formula text (parse_terms)", "chainnet.design", "parse_terms"),
-    ("    formula text (r_formula)", "chainnet.design", "r_formula"),
-    ("    formula text (quote_names)", "chainnet.design", "quote_names"),
-    ("    formula text (referenced_columns)", "chainnet.design", "referenced_columns"),
-    ("    model frame (complete_rows)", "chainnet.design", "complete_rows"),
-    ("    column kinds (_plain_columns)", "chainnet.design", "_plain_columns"),
-    ("    column kinds (plain_columns)", "chainnet.design", "plain_columns"),
-    ("    infinite values (_check_finite_column)", "chainnet.design", "_check_finite_column"),
-    ("    infinite values (check_finite)", "chainnet.design", "check_finite"),
-    ("    namespace (caller_variables)", "chainnet.design", "caller_variables"),
-    ("    integers as doubles (as_doubles)", "chainnet.design", "as_doubles"),
-    ("    formulaic materialisation (_materialize)", "chainnet.design", "_materialize"),
-    ("      formulaic.model_matrix", "chainnet.design", "model_matrix"),
-    ("    float matrix + finite check (_as_float_matrix)", "chainnet.design", "_as_float_matrix"),
-    ("    float matrix + finite check (float_matrix)", "chainnet.design", "float_matrix"),
-    ("    response (_response)", "chainnet.design", "_response"),
-    ("    response (fit_response)", "chainnet.design", "fit_response"),
-    ("    response -> T (Design.targets)", "chainnet.design", "Design.targets"),
-    ("    levels (levels_of)", "chainnet.design", "levels_of"),
-    ("    text warnings (warn_about_text)", "chainnet.design", "warn_about_text"),
+    ("  Design.build (formula + frame -> design, X, Y, rows)", "chainnet.design", "Design.build"),
+    ("    Design.fit (-> design, Encoding(X, T, Y, rows))", "chainnet.design", "Design.fit"),
+    ("      data checks (_columns.check_data)", "chainnet._columns", "check_data"),
+    ("      data checks (_check_data, before)", "chainnet.design", "_check_data"),
+    ("      formula text (terms: cached per formula and columns)", "chainnet.design", "terms"),
+    ("      formula text (r_formula, before)", "chainnet.design", "r_formula"),
+    ("      formula text (quote_names, before)", "chainnet.design", "quote_names"),
+    ("      formula text (referenced_columns, before)", "chainnet.design", "referenced_columns"),
+    ("      model frame (complete_rows)", "chainnet.design", "complete_rows"),
+    ("      column kinds (plain_columns)", "chainnet.design", "plain_columns"),
+    ("      column kinds (_plain_columns, before)", "chainnet.design", "_plain_columns"),
+    ("      infinite values (_columns.check_finite)", "chainnet._columns", "check_finite"),
+    ("      infinite values (_check_finite_column, before)", "chainnet.design", "_check_finite_column"),
+    ("      namespace (caller_variables)", "chainnet.design", "caller_variables"),
+    ("      formulaic materialisation (_fit_matrix)", "chainnet.design", "_fit_matrix"),
+    ("      formulaic materialisation (_materialize, before)", "chainnet.design", "_materialize"),
+    ("        integers as doubles (as_doubles)", "chainnet.design", "as_doubles"),
+    ("        fresh spec from the cached parse (_rhs_spec)", "chainnet.design", "_rhs_spec"),
+    ("        formulaic ModelSpec.get_model_matrix", "formulaic.model_spec", "ModelSpec.get_model_matrix"),
+    ("        formulaic.model_matrix (two-sided)", "chainnet.design", "model_matrix"),
+    ("        float matrix + finite check (_columns.float_matrix)", "chainnet._columns", "float_matrix"),
+    ("        float matrix + finite check (_as_float_matrix, before)", "chainnet.design", "_as_float_matrix"),
+    ("      response kind (_response.fit_response)", "chainnet._response", "fit_response"),
+    ("      response (_response, before)", "chainnet.design", "_response"),
+    ("      levels (levels_of)", "chainnet.design", "levels_of"),
+    ("      response -> T, Y (Design.encode_response)", "chainnet.design", "Design.encode_response"),
+    ("      text warnings (warn_about_text)", "chainnet.design", "warn_about_text"),
     ("  case weights (case_weights.of_design)", "chainnet.case_weights", "of_design"),
-    ("  response -> T (Y setter: fields.checked_response)", "chainnet.fields", "checked_response"),
-    ("  initial weights (objective.initial_weights)", "chainnet.objective", "initial_weights"),
+    ("  Y setter (fields.checked_response)", "chainnet.fields", "checked_response"),
+    ("  initial weights (NeuralNetwork._initial_weights)", "chainnet.network", "NeuralNetwork._initial_weights"),
 ]
 
 
@@ -125,12 +132,52 @@ def lean_medians(runs: int) -> dict:
     return out
 
 
+def total_medians(runs: int) -> tuple[float, float]:
+    """Median wall and CPU ms of ``NeuralNetwork("Species ~ .", iris)``, nothing wrapped. CPU time
+    (``process_time``) leaves out the time the process waited for a core on a loaded machine."""
+    from chainnet import NeuralNetwork, datasets
+    iris = datasets.load_iris()
+    wall, cpu = [], []
+    for i in range(runs + 20):
+        w, c = time.perf_counter(), time.process_time()
+        NeuralNetwork("Species ~ .", iris)
+        if i >= 20:
+            wall.append(time.perf_counter() - w)
+            cpu.append(time.process_time() - c)
+    return statistics.median(wall) * 1e3, statistics.median(cpu) * 1e3
+
+
+def against(other: str, runs: int, rounds: int = 5) -> None:
+    """This checkout and ``other`` constructing in alternate processes, ``rounds`` times each."""
+    here = str(Path(__file__).resolve().parents[1])
+    results: dict = {here: [], other: []}
+    for _ in range(rounds):
+        for checkout in (here, other):
+            out = subprocess.run([sys.executable, __file__, "--total", "--runs", str(runs)], capture_output=True,
+                                 text=True, check=True, env={**os.environ, "PYTHONPATH": checkout}).stdout
+            results[checkout].append(tuple(map(float, out.split())))
+    for checkout, rows in results.items():
+        wall, cpu = (statistics.median(r[i] for r in rows) for i in (0, 1))
+        print(f"{wall:8.3f} ms wall {cpu:8.3f} ms CPU  (median of {rounds} rounds x {runs})  {checkout}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
-    runs = parser.parse_args().runs
+    parser.add_argument("--total", action="store_true", help="print the construction's wall and CPU ms only")
+    parser.add_argument("--against", help="another checkout to compare with, in interleaved processes")
+    args = parser.parse_args()
+    runs = args.runs
     warnings.simplefilter("ignore")
+    if args.total:
+        print(*total_medians(runs))
+        return
     load = os.getloadavg()
+    if args.against:
+        print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        against(args.against, runs)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return
     print(f"chainnet construction, iris 'Species ~ .', median of {runs} runs; CPU {platform.processor() or '?'} "
           f"({os.cpu_count()} cores), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for label, ms in stage_medians(runs).items():

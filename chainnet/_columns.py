@@ -3,7 +3,7 @@
 formulaic silently mis-reads several inputs (``shared/notes/formulaic.md``); each is refused here with the fix:
 duplicate or non-text column names, a column named ``Intercept`` or ``1`` (it would replace the intercept),
 dates and times, infinite values, and in new data a level never seen in training or a column whose kind changed
-(a text column that arrives as numbers is silently mis-encoded).
+(a text column that arrives as numbers is silently mis-encoded); and formulaic's matrix is checked finite.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 
 from ._formula_text import in_call_C
-from .errors import ArgumentError, ArgumentTypeError, DataError, NewLevelError
+from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError, NewLevelError
 
 TASKS = ("classification", "regression")
+MULTIPART = "formula {formula!r} has '|' parts, which chainnet does not use: join the terms with '+'"
 
 
-def is_categorical(series: pd.Series) -> bool:
-    """Categorical, string, object or bool columns hold classes; numbers do not."""
-    dtype = series.dtype
+def is_categorical(series) -> bool:
+    """Categorical, string, object or bool columns (a Series or its dtype) hold classes; numbers do not."""
+    dtype = getattr(series, "dtype", series)
     return (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype)
             or pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype))
 
@@ -27,9 +28,9 @@ def is_categorical(series: pd.Series) -> bool:
 def levels_of(series: pd.Series) -> list:
     """Levels in R's order: a categorical's own categories (those present), else the sorted unique values."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
-        present = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)) > 0
-        return series.cat.categories[present].tolist()
+        codes, categories = series.array.codes, series.dtype.categories
+        present = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+        return categories.tolist() if present.all() else categories[present].tolist()
     present = pd.unique(series.dropna())
     try:
         return sorted(present.tolist())
@@ -79,7 +80,8 @@ def check_data(data, task) -> None:
 def plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
     """Column types formulaic reads right: pandas ``string`` columns become plain text (formulaic would try
     to read them as numbers); dates and times are refused with a fix, as formulaic cannot encode them."""
-    dtypes = {c: frame[c].dtype for c in used}
+    wanted = set(used)
+    dtypes = {c: d for c, d in frame.dtypes.items() if c in wanted}
     for col, dtype in dtypes.items():
         if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
             raise DataError(f"column {col!r} holds dates or times ({dtype}), which a formula cannot encode: "
@@ -90,12 +92,14 @@ def plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
 
 def check_finite(series: pd.Series, col: str) -> None:
     """A numeric column holds no infinite value (formulaic would encode it and training would turn NaN)."""
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        bad = np.isinf(values)
-        if bad.any():
-            raise DataError(f"column {col!r} holds {int(bad.sum())} infinite value(s) (first at row "
-                            f"{series.index[bad][0]!r}); replace or drop them")
+    dtype = series.dtype
+    if dtype.kind in "iub" or not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return   # integers and booleans cannot be infinite; text and categories are not numbers
+    values = series.to_numpy() if dtype == np.float64 else series.to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isinf(values)
+    if bad.any():
+        raise DataError(f"column {col!r} holds {int(bad.sum())} infinite value(s) (first at row "
+                        f"{series.index[bad][0]!r}); replace or drop them")
 
 
 def check_new_column(series: pd.Series, col: str, levels: tuple | None, text: bool) -> None:
@@ -115,3 +119,21 @@ def check_new_column(series: pd.Series, col: str, levels: tuple | None, text: bo
     if new:
         raise NewLevelError(f"column {col!r} in newdata has level(s) {new[:5]} never seen in training; known levels "
                             f"are {list(levels)}. Map them to a known level or drop those rows.")
+
+
+def float_matrix(matrix, formula: str, allow_empty: bool = False) -> np.ndarray:
+    """formulaic's right-side matrix as C-contiguous float64 (n, D), every value finite."""
+    if not hasattr(matrix, "model_spec"):   # formulaic's multi-part formula ('y ~ a | b') gives a tuple
+        raise FormulaError(MULTIPART.format(formula=formula))
+    X = np.ascontiguousarray(np.asarray(matrix, dtype=np.float64))
+    if X.shape[1] == 0:
+        raise FormulaError(f"formula {formula!r} gives no predictor columns: add a predictor or an intercept")
+    if X.shape[0] == 0 and not allow_empty:   # formulaic dropped every row: a term is NaN on each (sqrt(-x))
+        raise DataError(f"formula {formula!r} gives NaN on every row (e.g. sqrt or log of negative values): "
+                        "transform or filter the data first")
+    bad = ~np.isfinite(X).all(axis=0)
+    if bad.any():
+        col = str(matrix.model_spec.column_names[int(np.argmax(bad))])
+        raise DataError(f"design column {col!r} of formula {formula!r} has infinite or NaN values "
+                        "(e.g. np.log of zero): transform or filter the data first")
+    return X

@@ -77,12 +77,26 @@ def check_finite_response(Y: np.ndarray, name: str, where: str = "") -> None:
         raise DataError(f"response {name!r} has infinite values{where}; replace or drop them")
 
 
-def known_classes(values: pd.Series, column: str, classes: tuple) -> pd.Series:
-    """The response column of new data when every value (NaN aside) is a training class."""
-    new = set(pd.unique(values.dropna())) - set(classes)
+def response_of(design, newdata: pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """The response of new data (to score predictions): its column, or the target columns of a multi-column
+    response (``y1 + y2 ~ x``); classes are checked against the training classes, NaN kept."""
+    if design.response is None:
+        missing = [t for t in design.targets if t not in newdata.columns]
+        if missing:
+            raise DataError(f"newdata lacks the response column(s) {missing} of formula {design.formula!r}; "
+                            "scoring needs the true values (an expression response such as np.log(y) must "
+                            "be added to newdata as a column of that name)")
+        return numeric_response(newdata[list(design.targets)], design.formula)
+    if design.response not in newdata.columns:
+        raise DataError(f"newdata has no response column {design.response!r}; "
+                        "scoring needs the true values next to the predictors")
+    values = newdata[design.response]
+    if design.task == "regression":
+        return numeric_response(values, design.response)
+    new = set(pd.unique(values.dropna())) - set(design.classes)
     if new:
-        raise NewLevelError(f"response {column!r} in newdata has level(s) {sorted(map(str, new))} "
-                            f"never seen in training; the classes are {list(classes)}")
+        raise NewLevelError(f"response {design.response!r} in newdata has level(s) {sorted(map(str, new))} "
+                            f"never seen in training; the classes are {list(design.classes)}")
     return values
 
 

@@ -30,11 +30,9 @@ from formulaic import ModelSpec, model_matrix
 from formulaic.errors import FormulaicError
 from formulaic.transforms import TRANSFORMS
 
-from . import _response, design_io
-from ._columns import TASKS, as_doubles, check_data, check_finite, check_frame, check_new_column, is_categorical
-from ._columns import levels_of, plain_columns
-from ._formula_text import close, dotted_token, in_call_C, quote_names, quoted, referenced_columns, split_formula
-from ._formula_text import terms
+from . import _columns, _response, design_io
+from ._columns import TASKS, as_doubles, check_frame, is_categorical, levels_of, plain_columns
+from ._formula_text import close, dotted_token, in_call_C, quote_names, quoted, referenced_columns, split_formula, terms
 from .datacheck import warn_about_text
 from .errors import DataError, FormulaError
 from .modelframe import complete_rows, subset_rows
@@ -43,7 +41,6 @@ from .namespace import Namespace, caller_variables
 __all__ = ["TASKS", "Design", "Encoding", "is_categorical", "quote_names", "referenced_columns", "split_formula"]
 _close = close   # the "did you mean" hint, used by the plots and importance
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|[⧛⧚]")
-_MULTIPART = "formula {formula!r} has '|' parts, which chainnet does not use: join the terms with '+'"
 
 
 class Encoding(NamedTuple):
@@ -108,25 +105,26 @@ class Design:
         dropped for missing values are ``design.na_rows`` (``design.na_note`` says which columns). formulaic
         materialises the training frame once: that fits the spec and gives ``X``.
         """
-        check_data(data, task)
+        _columns.check_data(data, task)
         data = subset_rows(data, subset)
         t = terms(formula, data.columns)
         frame, na_rows, na_columns = complete_rows(data, list(t.used), formula)
         frame = plain_columns(frame, t.used)
         for col in t.predictors:
-            check_finite(frame[col], col)
+            _columns.check_finite(frame[col], col)
         context = caller_variables(t.quoted, context, data.columns, TRANSFORMS)
         X, kept, spec, lhs = _fit_matrix(t, frame, context)
-        response, names = lhs if t.response is None else (frame[t.response].iloc[kept], ())
+        response, names = lhs if t.response is None else (_rows(frame[t.response], kept), ())
         task, classes, targets = _response.fit_response(response, t.response, t.qlhs, task, names)
+        dtypes = frame.dtypes
         levels = {c: tuple(levels_of(frame[c])) for c in t.predictors
-                  if is_categorical(frame[c]) or in_call_C(t.qrhs, c)}
+                  if is_categorical(dtypes[c]) or in_call_C(t.qrhs, c)}
         design = cls(formula=formula, response=t.response, predictors=t.predictors,
                      columns=tuple(map(str, spec.column_names)),
                      levels=levels, numeric=tuple(c for c in t.predictors if c not in levels), task=task,
                      classes=classes, targets=targets, spec=spec, context=context,
-                     dtypes={c: str(frame[c].dtype) for c in t.used}, na_rows=na_rows, na_columns=na_columns)
-        encoding = design._encoded(X, response, frame.index[kept])
+                     dtypes={c: str(dtypes[c]) for c in t.used}, na_rows=na_rows, na_columns=na_columns)
+        encoding = _encoding(design, X, response, frame.index[kept])
         warn_about_text(frame, design)
         return design, encoding
 
@@ -150,15 +148,9 @@ class Design:
         X, complete = self.matrix(frame)
         frame = frame.loc[complete]
         if self.response is not None:
-            return self._encoded(X, self.response_values(frame), frame.index)
-        response, kept = self._lhs_matrix(frame)   # the rows where both sides are defined, as in training
-        return self._encoded(X[kept], response, frame.index[kept])
-
-    def _encoded(self, X: np.ndarray, response, rows: pd.Index) -> Encoding:
-        T, Y = self.encode_response(response)
-        if self.task == "regression":
-            _response.check_finite_response(T, self.response or split_formula(self.formula)[0])
-        return Encoding(X, T, Y, rows)
+            return _encoding(self, X, self.response_values(frame), frame.index)
+        response, kept = design_io.lhs_values(self, frame)   # the rows where both sides are defined, as in fit
+        return _encoding(self, X[kept], response, frame.index[kept])
 
     def encode_response(self, values, dtype=np.float64) -> tuple[np.ndarray, Any]:
         """Response values -> ``(T, Y)``: T (n, K) ``dtype`` (binary: 1 for the second class; 3+ classes:
@@ -185,7 +177,7 @@ class Design:
             return np.empty((0, len(self.columns))), complete
         text = self.text_columns()
         for col in self.predictors:
-            check_new_column(frame[col], col, self.levels.get(col), col in text)
+            _columns.check_new_column(frame[col], col, self.levels.get(col), col in text)
         X, kept = _new_matrix(self.spec, as_doubles(frame, quoted(self.formula, tuple(self.dtypes))), self.context,
                               self.formula)
         complete[np.flatnonzero(complete)[~kept]] = False
@@ -195,41 +187,7 @@ class Design:
         """The response of ``newdata`` (to score predictions): its column, or the target columns of a
         multi-column response (``y1 + y2 ~ x``); classes are checked against the training classes."""
         check_frame(newdata, "newdata")
-        if self.response is None:
-            missing = [t for t in self.targets if t not in newdata.columns]
-            if missing:
-                raise DataError(f"newdata lacks the response column(s) {missing} of formula {self.formula!r}; "
-                                "scoring needs the true values (an expression response such as np.log(y) must "
-                                "be added to newdata as a column of that name)")
-            return _response.numeric_response(newdata[list(self.targets)], self.formula)
-        if self.response not in newdata.columns:
-            raise DataError(f"newdata has no response column {self.response!r}; "
-                            "scoring needs the true values next to the predictors")
-        values = newdata[self.response]
-        if self.task == "classification":
-            return _response.known_classes(values, self.response, self.classes)
-        return _response.numeric_response(values, self.response)
-
-    def _lhs_matrix(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """``(values, kept)``: an expression response (``np.log(y)``, ``y1 + y2``) of ``frame`` with the stored
-        transform state (``scale(y) ~ x`` keeps its training centre and sd); ``kept`` masks the rows where it
-        is not NaN (formulaic drops the others)."""
-        lhs, dropped = split_formula(self.formula)[0], set()
-        try:
-            spec = design_io.parse_stored(self.formula, self.dtypes).lhs.update(
-                materializer="pandas", output="numpy", transform_state=self.spec.transform_state)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                data = as_doubles(frame.reset_index(drop=True), quoted(self.formula, tuple(self.dtypes)))
-                matrix = spec.get_model_matrix(data, context=Namespace(transforms=TRANSFORMS), drop_rows=dropped)
-        except FormulaicError as exc:
-            raise DataError(f"the response {lhs!r} could not be computed from the data: {exc}") from exc
-        if tuple(matrix.model_spec.column_names) != tuple(self.targets):
-            raise DataError(f"the response {lhs!r} gives columns {list(matrix.model_spec.column_names)}, "
-                            f"expected {list(self.targets)}")
-        Y, kept = np.asarray(matrix, dtype=np.float64), np.ones(len(frame), dtype=bool)
-        kept[list(dropped)] = False
-        return (Y[:, 0] if Y.shape[1] == 1 else Y), kept
+        return _response.response_of(self, newdata)
 
     def text_columns(self) -> set:
         """Categorical predictors whose training column was text (not ``C()`` of a number)."""
@@ -253,7 +211,7 @@ def _rhs_spec(t, available: tuple[str, ...]) -> ModelSpec:
     so only the parsed formula is shared); ``output="numpy"`` spares formulaic building a DataFrame."""
     formula = _parsed_rhs(t.qrhs, available)
     if formula is None:
-        raise FormulaError(_MULTIPART.format(formula=t.formula))
+        raise FormulaError(_columns.MULTIPART.format(formula=t.formula))
     return ModelSpec(formula, output="numpy")
 
 
@@ -280,7 +238,7 @@ def _fit_matrix(t, frame: pd.DataFrame, context: Mapping):
             values = both.lhs.to_numpy(dtype=np.float64)
             lhs = (values[:, 0] if values.shape[1] == 1 else values), tuple(map(str, both.lhs.columns))
             matrix, kept = both.rhs, np.asarray(both.rhs.index)
-    return float_matrix(matrix, t.formula), kept, matrix.model_spec.update(output="numpy"), lhs
+    return _columns.float_matrix(matrix, t.formula), kept, matrix.model_spec.update(output="numpy"), lhs
 
 
 def _new_matrix(spec, frame: pd.DataFrame, context: Mapping, formula: str) -> tuple[np.ndarray, np.ndarray]:
@@ -295,7 +253,20 @@ def _new_matrix(spec, frame: pd.DataFrame, context: Mapping, formula: str) -> tu
         raise DataError(f"formula {formula!r} could not be applied to newdata: {_plain(str(exc))}") from exc
     kept = np.ones(len(frame), dtype=bool)
     kept[list(dropped)] = False
-    return float_matrix(matrix, formula, allow_empty=True), kept
+    return _columns.float_matrix(matrix, formula, allow_empty=True), kept
+
+
+def _encoding(design: Design, X: np.ndarray, response, rows: pd.Index) -> Encoding:
+    """The :class:`Encoding` of rows whose design matrix is ``X`` and response values ``response``."""
+    T, Y = design.encode_response(response)
+    if design.task == "regression":
+        _response.check_finite_response(T, design.response or split_formula(design.formula)[0])
+    return Encoding(X, T, Y, rows)
+
+
+def _rows(series: pd.Series, kept: np.ndarray) -> pd.Series:
+    """The rows at positions ``kept`` (no copy when that is every row)."""
+    return series if len(kept) == len(series) else series.iloc[kept]
 
 
 def _kept(n: int, dropped: set) -> np.ndarray:
@@ -332,21 +303,3 @@ def _formula_error(formula: str, columns, exc: Exception) -> FormulaError:
 
 def _plain(message: str) -> str:
     return _ANSI.sub("", message).strip()
-
-
-def float_matrix(matrix, formula: str, allow_empty: bool = False) -> np.ndarray:
-    """formulaic's right-side matrix as C-contiguous float64 (n, D), every value finite."""
-    if not hasattr(matrix, "model_spec"):   # formulaic's multi-part formula ('y ~ a | b') gives a tuple
-        raise FormulaError(_MULTIPART.format(formula=formula))
-    X = np.ascontiguousarray(np.asarray(matrix, dtype=np.float64))
-    if X.shape[1] == 0:
-        raise FormulaError(f"formula {formula!r} gives no predictor columns: add a predictor or an intercept")
-    if X.shape[0] == 0 and not allow_empty:   # formulaic dropped every row: a term is NaN on each (sqrt(-x))
-        raise DataError(f"formula {formula!r} gives NaN on every row (e.g. sqrt or log of negative values): "
-                        "transform or filter the data first")
-    bad = ~np.isfinite(X).all(axis=0)
-    if bad.any():
-        col = str(matrix.model_spec.column_names[int(np.argmax(bad))])
-        raise DataError(f"design column {col!r} of formula {formula!r} has infinite or NaN values "
-                        "(e.g. np.log of zero): transform or filter the data first")
-    return X

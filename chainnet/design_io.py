@@ -35,8 +35,8 @@ from formulaic.utils.code import format_expr, sanitize_variable_names
 
 from . import jsoncodec
 from ._columns import TASKS, as_doubles
-from ._formula_text import quote_names, referenced_columns, split_formula
-from .errors import FormulaError, ModelFileError
+from ._formula_text import quote_names, quoted, referenced_columns, split_formula
+from .errors import DataError, FormulaError, ModelFileError
 from .formula_guard import check_formula
 from .namespace import Namespace
 from .rformula import r_formula
@@ -92,10 +92,10 @@ def design_fields(stored: dict) -> dict:
     columns = tuple(facts["columns"])
     spec = _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts)
     classes = facts["classes"]
-    return dict(formula=formula, response=facts["response"], predictors=predictors, columns=columns,
-                levels=levels, numeric=tuple(facts["numeric"]), task=facts["task"],
-                classes=None if classes is None else tuple(classes), targets=tuple(facts["targets"]),
-                spec=spec, context={}, dtypes=dtypes)
+    return {"formula": formula, "response": facts["response"], "predictors": predictors, "columns": columns,
+            "levels": levels, "numeric": tuple(facts["numeric"]), "task": facts["task"],
+            "classes": None if classes is None else tuple(classes), "targets": tuple(facts["targets"]),
+            "spec": spec, "context": {}, "dtypes": dtypes}
 
 
 def _check_variables(formula: str, dtypes: dict, predictors) -> None:
@@ -225,3 +225,26 @@ def _column_kind(col: str, dtype: str, error) -> str:
         return "text"
     raise error(f"column {col!r} has dtype {dtype!r}; a saved model supports numeric, bool, category and text "
                 "columns only: convert it (e.g. a date to a number of days) before fitting")
+
+
+# ---------------------------------------------------------------------------------------------- the left side
+def lhs_values(design, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, kept)``: an expression response (``np.log(y)``, ``y1 + y2``) of ``frame`` through the left side
+    of the stored formula with the stored transform state (``scale(y) ~ x`` keeps its training centre and sd);
+    ``kept`` masks the rows where it is not NaN (formulaic drops the others)."""
+    lhs, dropped = split_formula(design.formula)[0], set()
+    try:
+        spec = parse_stored(design.formula, design.dtypes).lhs.update(
+            materializer="pandas", output="numpy", transform_state=design.spec.transform_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = as_doubles(frame.reset_index(drop=True), quoted(design.formula, tuple(design.dtypes)))
+            matrix = spec.get_model_matrix(data, context=Namespace(transforms=TRANSFORMS), drop_rows=dropped)
+    except FormulaicError as exc:
+        raise DataError(f"the response {lhs!r} could not be computed from the data: {exc}") from exc
+    if tuple(matrix.model_spec.column_names) != tuple(design.targets):
+        raise DataError(f"the response {lhs!r} gives columns {list(matrix.model_spec.column_names)}, "
+                        f"expected {list(design.targets)}")
+    Y, kept = np.asarray(matrix, dtype=np.float64), np.ones(len(frame), dtype=bool)
+    kept[list(dropped)] = False
+    return (Y[:, 0] if Y.shape[1] == 1 else Y), kept

@@ -39,7 +39,7 @@ def complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> tuple[pd
     the columns whose missing values dropped them. Categories no kept row has are dropped (R's
     ``drop.unused.levels``), so a subset or the rows dropped leave no all-zero design column. The data is
     not copied when every row is complete and every category is used (the frame returned is read only)."""
-    missing = (np.column_stack([data[c].isna().to_numpy() for c in used]) if used
+    missing = (np.column_stack([np.asarray(data[c].array.isna()) for c in used]) if used
                else np.zeros((len(data), 0), dtype=bool))
     keep = ~missing.any(axis=1)
     if not keep.any():

@@ -86,7 +86,7 @@ def test_targets_are_a_hand_made_one_hot_for_three_classes_and_one_column_for_tw
     binary, enc2 = Design.fit("two ~ x", CLASSES)
     np.testing.assert_array_equal(enc2.T, [[0], [1], [1], [0], [1]])      # 1 for the second class, 'yes'
     T, Y = design.encode_response(pd.Categorical(["c", "a"], categories=["c", "b", "a"]), np.float32)
-    assert T.dtype == np.float32 and T.flags.c_contiguous
+    assert T.dtype == np.float32 and T.flags.c_contiguous and list(Y.categories) == ["a", "b", "c"]
     np.testing.assert_array_equal(T, [[0, 0, 1], [1, 0, 0]])              # recoded by label, not by code
     np.testing.assert_array_equal(binary.encode_response(["yes", "no", "yes"])[0], [[1], [0], [1]])
 
@@ -103,7 +103,7 @@ def test_each_fit_learns_its_own_scale_parameters():
     a = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [0.0, 1.0, 0.0, 1.0]})
     b = pd.DataFrame({"x": [10.0, 30.0, 20.0, 60.0], "y": [1.0, 0.0, 1.0, 1.0]})
     da, ea = Design.fit("y ~ scale(x)", a)
-    db, eb = Design.fit("y ~ scale(x)", b)
+    _, eb = Design.fit("y ~ scale(x)", b)
     for frame, enc in [(a, ea), (b, eb)]:
         x = frame["x"].to_numpy()
         np.testing.assert_allclose(enc.X[:, 1], (x - x.mean()) / x.std(ddof=1), rtol=1e-14)
