@@ -9,9 +9,8 @@ the response. :meth:`Design.fit` learns it from training data; :meth:`Design.enc
     T (n, K) float     the targets the loss compares with (:mod:`chainnet._response`)
     Y                  the response as the user sees it (Categorical or floats); rows: the labels kept
 
-What formulaic does not do and the design does (see ``shared/notes/formulaic.md``): back-quote R's dotted
-names, name a missing column, drop incomplete rows *before* ``scale()`` learns its parameters, refuse infinite
-values, refuse category levels never seen in training, and refuse a text column that arrives as numbers.
+What formulaic does not do, the design does (``shared/notes/formulaic.md``): back-quote dotted names, name a missing
+column, drop incomplete rows *before* ``scale()`` learns, refuse infinities, new levels and text turned numbers.
 """
 
 from __future__ import annotations
@@ -114,7 +113,7 @@ class Design:
             _columns.check_finite(frame[col], col)
         context = caller_variables(t.quoted, context, data.columns, TRANSFORMS)
         X, kept, spec, lhs = _fit_matrix(t, frame, context)
-        response, names = lhs if t.response is None else (_rows(frame[t.response], kept), ())
+        response, names = lhs if t.response is None else (frame[t.response].iloc[kept], ())
         task, classes, targets = _response.fit_response(response, t.response, t.qlhs, task, names)
         dtypes = frame.dtypes
         levels = {c: tuple(levels_of(frame[c])) for c in t.predictors
@@ -264,13 +263,9 @@ def _encoding(design: Design, X: np.ndarray, response, rows: pd.Index) -> Encodi
     return Encoding(X, T, Y, rows)
 
 
-def _rows(series: pd.Series, kept: np.ndarray) -> pd.Series:
-    """The rows at positions ``kept`` (no copy when that is every row)."""
-    return series if len(kept) == len(series) else series.iloc[kept]
-
-
-def _kept(n: int, dropped: set) -> np.ndarray:
-    return np.delete(np.arange(n), sorted(dropped)) if dropped else np.arange(n)
+def _kept(n: int, dropped: set) -> np.ndarray | slice:
+    """The positions of the rows not ``dropped`` (every row: a slice, so that nothing is copied)."""
+    return np.delete(np.arange(n), sorted(dropped)) if dropped else slice(None)
 
 
 @contextlib.contextmanager
