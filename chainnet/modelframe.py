@@ -39,7 +39,7 @@ def complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> tuple[pd
     the columns whose missing values dropped them. Categories no kept row has are dropped (R's
     ``drop.unused.levels``), so a subset or the rows dropped leave no all-zero design column. The data is
     not copied when every row is complete and every category is used (the frame returned is read only)."""
-    missing = (np.column_stack([np.asarray(data[c].array.isna()) for c in used]) if used
+    missing = (np.column_stack([_missing(data[c]) for c in used]) if used
                else np.zeros((len(data), 0), dtype=bool))
     keep = ~missing.any(axis=1)
     if not keep.any():
@@ -53,8 +53,16 @@ def complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> tuple[pd
     return out, data.index[~keep], columns
 
 
+def _missing(series: pd.Series) -> np.ndarray:
+    """Which values are missing (numpy floats: NaN; numpy integers and booleans: none; else pandas' isna)."""
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else None
+    if kind == "f":
+        return np.isnan(series.to_numpy())
+    return np.zeros(len(series), dtype=bool) if kind in ("i", "u", "b") else series.isna().to_numpy()
+
+
 def _has_unused_categories(series: pd.Series) -> bool:
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return False
-    codes = series.cat.codes.to_numpy()   # no missing value here: every code is >= 0
-    return not (np.bincount(codes, minlength=len(series.cat.categories)) > 0).all()
+    codes = series.array.codes   # no missing value here: every code is >= 0
+    return not (np.bincount(codes, minlength=len(series.dtype.categories)) > 0).all()

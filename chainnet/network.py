@@ -85,7 +85,7 @@ class NeuralNetwork:
         standardize = checks.boolean("standardize", standardize)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
-        design, X, Y, rows = Design.build(formula, data, task, context, subset)
+        design, (X, _, Y, rows) = Design.fit(formula, data, task, context, subset)
         self.case_weights, self.weights_column = case_weights.of_design(weights, data, rows, design)
         self.design, self.rows = design, rows
         self.data = data  # the training frame, by reference: the plots read the predictors from it
