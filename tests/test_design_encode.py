@@ -4,6 +4,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainnet import ArgumentError, DataError, NeuralNetwork
 from chainnet.design import Design, Encoding
@@ -139,3 +141,24 @@ def test_encode_names_a_missing_column_and_refuses_an_infinite_response():
         design.encode(NEW.drop(columns="z"))
     with pytest.raises(DataError, match="infinite"):
         design.encode(NEW.assign(y=[1.0, np.inf, 2.0]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_fit_and_encode_give_the_hand_built_treatment_coding_and_one_hot(data):
+    """Any numeric x, any factor g (levels in any order of appearance), any class response k: X is
+    [1, x, 1[g = level_j] for the levels after the first], T the one-hot of k, by hand; new rows alike."""
+    n = data.draw(st.integers(6, 30))
+    levels = sorted(data.draw(st.sets(st.sampled_from("abcdef"), min_size=2, max_size=4)))
+    g = data.draw(st.lists(st.sampled_from(levels), min_size=n, max_size=n).filter(lambda v: set(v) == set(levels)))
+    classes = ["p", "q", "r"]
+    k = data.draw(st.lists(st.sampled_from(classes), min_size=n, max_size=n).filter(lambda v: set(v) == set(classes)))
+    x = np.array(data.draw(st.lists(st.floats(-1e3, 1e3), min_size=n, max_size=n)))
+    frame = pd.DataFrame({"x": x, "g": g, "k": k})
+    design, enc = Design.fit("k ~ x + g", frame)
+    by_hand = np.column_stack([np.ones(n), x] + [np.array(g) == lv for lv in levels[1:]]).astype(float)
+    np.testing.assert_array_equal(enc.X, by_hand)
+    np.testing.assert_array_equal(enc.T, np.array([[c == lv for lv in classes] for c in k], dtype=float))
+    order = data.draw(st.permutations(range(n)))
+    new = frame.iloc[list(order)]
+    np.testing.assert_array_equal(design.encode(new).X, by_hand[list(order)])
