@@ -9,14 +9,8 @@ import numpy as np
 import pandas as pd
 
 from . import case_weights, checks, frames, gradcheck, rverbs, scoring
-from .errors import DataError, TaskError
+from .errors import DataError
 from .propagation import forward
-
-
-def require(net, task: str, what: str, instead: str) -> None:
-    """Raise TaskError unless ``net`` does ``task``: ``what`` is for that task; use ``instead``."""
-    if net.task != task:
-        raise TaskError(f"{what} is for {task} networks; this one does {net.task}: use {instead}")
 
 
 class Queries:
@@ -146,7 +140,7 @@ class Queries:
         X, T, w = (self.X, self._T, self.case_weights) if newdata is None else self._scored_weighted(newdata)
         return self._predict_X(X) - T, T, w
 
-    _require = require
+    _require = checks.task   # TaskError unless the network does the task
 
 
 def _nothing_to_score(design) -> DataError:

@@ -79,6 +79,8 @@ class Fields:
     na_rows = property(lambda self: self.design.na_rows, doc="Labels of the rows dropped for missing values.")
     task = property(lambda self: self.design.task, doc="'classification' or 'regression'.")
     classes = property(lambda self: list(self.design.classes or []), doc="The response's levels.")
+    family = property(lambda self: self._loss.name, doc="The output's distribution, which fixes its link and loss: "
+                      "'bernoulli' (sigmoid), 'multinomial' (softmax), 'gaussian' (identity, squared error).")
 
     @property
     def X(self) -> np.ndarray:

@@ -12,15 +12,40 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import (_state, case_weights, checks, convergence, criteria, curves, dependence, diagnose, diagram, encoding, explain,
-               fields, frames, html, importance, metrics, nnet_print, objective, persistence, plotting, report,
-               rupdate, rverbs, scoring, splits, training)
+from . import (
+    _state,
+    case_weights,
+    checks,
+    convergence,
+    criteria,
+    curves,
+    dependence,
+    diagnose,
+    diagram,
+    encoding,
+    explain,
+    fields,
+    frames,
+    html,
+    importance,
+    metrics,
+    nnet_print,
+    objective,
+    persistence,
+    plotting,
+    report,
+    rupdate,
+    rverbs,
+    splits,
+    training,
+)
 from ._queries import Queries
-from .fields import Fields
 from ._state import ModelState
 from .design import Design
 from .errors import ArgumentTypeError, DivergedError
+from .fields import Fields
 from .propagation import forward
+
 
 class NeuralNetwork(Fields, Queries):
     """A feed-forward network fitted by a formula to a data frame, trained by gradient descent.
