@@ -214,20 +214,21 @@ def _validation(validation, n: int):
     return float(fraction), val.astype(np.int64, copy=False)
 
 
-def check_optimizer(optimizer, state, n: int, dtype) -> None:
+def check_optimizer(optimizer, state, n: int, dtype) -> dict | None:
     """Both None (never trained), or an optimizer and its state: exactly the arrays (names, shapes, dtypes) of
-    ``optimizer.init_state(n, dtype)``, with a step count ``t`` >= 0."""
+    ``optimizer.init_state(n, dtype)``, with a step count ``t`` >= 0. Returns the state in the template's order."""
     if optimizer is None and state is None:
-        return
+        return None
     if optimizer is None or not isinstance(state, dict):
         raise ArgumentError("an optimizer needs its state and a state its optimizer (both or neither)")
     template = optimizer.init_state(n, dtype)
-    if list(state) != list(template):
+    if set(state) != set(template):
         raise ArgumentError(f"optimizer {optimizer.name!r} keeps the state {list(template)}, got {list(state)}")
-    for name, a in state.items():
-        want = template[name]
+    for name, want in template.items():
+        a = state[name]
         if not isinstance(a, np.ndarray) or a.shape != want.shape or a.dtype != want.dtype:
             raise ArgumentError(f"optimizer state {name!r} must be an array of shape {want.shape} and dtype "
                                 f"{want.dtype}, got {getattr(a, 'shape', type(a).__name__)}")
     if int(state["t"]) < 0:
         raise ArgumentError(f"the optimizer's step count t must be >= 0, got {int(state['t'])}")
+    return {name: state[name] for name in template}

@@ -216,8 +216,8 @@ class NeuralNetwork(Fields, Queries):
         self.case_weights, self.weights_column, self.rng = s.case_weights, s.weights_column, s.rng
         self._allocate()                                     # params, the gradient, their views, the buffers
         self.weights = self._initial_weights() if s.weights is None else s.weights   # shapes checked here
-        _state.check_optimizer(s.optimizer, s.optimizer_state, self.params.size, self.dtype)
-        self.optimizer, self.optimizer_state, self.iteration = s.optimizer, s.optimizer_state, s.iteration
+        self.optimizer, self.iteration = s.optimizer, s.iteration
+        self.optimizer_state = _state.check_optimizer(s.optimizer, s.optimizer_state, self.params.size, self.dtype)
         self.output, self._cache, self._cache_weights, self._history = s.output, None, None, s.history
         self._split = None if s.validation is None else splits.split_at(self, *s.validation)
         self.converged, self.convergence, self.restarts = s.converged, s.convergence, s.restarts
