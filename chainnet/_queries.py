@@ -140,7 +140,7 @@ class Queries:
         X, T, w = (self.X, self._T, self.case_weights) if newdata is None else self._scored_weighted(newdata)
         return self._predict_X(X) - T, T, w
 
-    _require = checks.task   # TaskError unless the network does the task
+    _require = checks.require_task   # TaskError unless the network does the task
 
 
 def _nothing_to_score(design) -> DataError:

@@ -130,7 +130,7 @@ def seed(value) -> None:
         raise ArgumentError(f"seed must be an integer >= 0 or None, got {value!r}")
 
 
-def task(net, task: str, what: str, instead: str) -> None:
+def require_task(net, task: str, what: str, instead: str) -> None:
     """Raise TaskError unless ``net`` does ``task``: ``what`` is for that task; use ``instead``."""
     if net.task != task:
         raise TaskError(f"{what} is for {task} networks; this one does {net.task}: use {instead}")

@@ -11,13 +11,17 @@ The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
   and the iteration count;
 - ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
   optimizer state aligned with the weights, ``opt.<slot>`` a state of another shape as it is (L-BFGS's pairs,
-  0-d scalars; checked against the optimizer's own ``init_state`` when read); ``history`` (iterations, columns) float64 with
-  ``history_present`` marking the values each row has (validation columns only for some ``train()`` calls);
+  0-d scalars; checked against the optimizer's own ``init_state`` when the network is assembled); ``history``
+  (iterations, columns) float64 with ``history_present`` marking the values each row has (validation columns
+  only for some ``train()`` calls);
 - with ``include_data=True`` (the default, as the R6 object holds its data): ``X``, ``Y`` (class codes or
-  values), ``rows`` (the data's row labels) and ``output`` (the last forward pass).
+  values), ``rows`` (the data's row labels), ``output`` (the last forward pass), ``case_weights`` and
+  ``validation_rows`` (the held-out rows of the kept validation split).
 
 Loading never runs code from the file: numpy refuses object arrays (which would need pickle), the JSON is
-plain data checked field by field, and the formula passes an allow-list before formulaic parses it. Any file
+plain data checked field by field, and the formula passes an allow-list before formulaic parses it. The state
+read is then checked value by value by the network's assembler, as a fresh model's is (a decay < 0, a dropout
+of 1.5, an unknown activation, weights of the wrong shape are refused as the constructor refuses them). Any file
 that is not exactly this (a pickle, a truncated or edited archive, a newer format version) raises
 :class:`~chainnet.errors.ModelFileError`.
 

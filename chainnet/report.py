@@ -92,7 +92,7 @@ def confusion_matrix(net, newdata=None) -> pd.DataFrame:
     On the training rows, or on the complete rows of ``newdata`` (predictors and response); see
     ``chainnet.metrics.confusion``, which ``net.confusion()`` is.
     """
-    checks.task(net, "classification", "confusion_matrix", "plot_predicted() or rmse()")
+    checks.require_task(net, "classification", "confusion_matrix", "plot_predicted() or rmse()")
     return scores.confusion(net, newdata)
 
 
