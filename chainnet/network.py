@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 
 import numpy as np
@@ -183,6 +184,12 @@ class NeuralNetwork(Fields, Queries):
 
     def __setstate__(self, state: ModelState) -> None:
         self._assemble(state)
+
+    def __copy__(self) -> NeuralNetwork:
+        """``copy.copy``: a network that trains on independently of this one (its own weights, optimizer state,
+        generator and history) and shares what is never changed in place: the data frame, ``X``, the design."""
+        shared = [x for x in (self.data, self._X, self.design) if x is not None]
+        return copy.deepcopy(self, {id(x): x for x in shared})
 
     def set_data(self, data) -> NeuralNetwork:
         """Train on ``data`` from now on, encoded through the stored formula (levels, ``scale()``, standardisation
