@@ -221,8 +221,10 @@ class NeuralNetwork(Fields, Queries):
         self.center, self.scale, self._act, self._loss = s.center, s.scale, act, loss
         self._X, self._T, self._Y, self.rows, self.data = s.X, T, s.Y, s.rows, s.data
         self.case_weights, self.weights_column, self.rng = s.case_weights, s.weights_column, s.rng
+        weights = (self._initial_weights() if s.weights is None    # shapes checked before a byte is allocated
+                   else fields.checked_weights(s.weights, self._shapes(), self.dtype))
         self._allocate()                                     # params, the gradient, their views, the buffers
-        self.weights = self._initial_weights() if s.weights is None else s.weights   # shapes checked here
+        self.weights = weights
         self.optimizer, self.iteration = s.optimizer, s.iteration
         self.optimizer_state = _state.check_optimizer(s.optimizer, s.optimizer_state, self.params.size, self.dtype)
         self.output, self._cache, self._cache_weights, self._history = s.output, None, None, s.history

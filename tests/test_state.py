@@ -263,3 +263,20 @@ def test_any_model_comes_back_from_a_file_and_a_pickle_field_by_field(
             m.train(2, learn_rate=1e-3 if optimizer not in ("lbfgs", "rprop") else None, trace=0, tolerance=0)
         assert net.params.tobytes() == twin.params.tobytes()
         assert lean or net.params.tobytes() == loaded.params.tobytes()
+
+
+def test_a_file_claiming_huge_layers_is_refused_before_anything_is_allocated(iris, tmp_path):
+    """hidden edited to [100000, 100000] (8e10 bytes of weights): the stored W arrays do not have those shapes,
+    so load refuses the file before it allocates the parameter vector, in a child limited to 1 GiB."""
+    import subprocess
+    import sys
+
+    path = _trained(iris).save(tmp_path / "good.npz") and tmp_path / "good.npz"
+    bad = _rewrite(path, tmp_path / "huge.npz", meta_change=lambda m: _model(m, hidden=[100000, 100000],
+                                                                              dropout=[0.0, 0.0]))
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))\n"
+            "from chainnet import ModelFileError, NeuralNetwork\n"
+            f"try:\n    NeuralNetwork.load({str(bad)!r})\nexcept ModelFileError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+                         env={"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OPENBLAS_NUM_THREADS": "1"})
+    assert out.returncode == 0 and "W1 must have shape (3, 100000)" in out.stdout, out.stderr[-2000:]
