@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import checks, jsoncodec
 from ._state import ModelState
-from .design_io import design_from_facts
+from .design import Design
 from .errors import ModelFileError
 from .optimizers import OPTIMIZERS
 from .schema import BIT_GENERATORS
@@ -25,7 +25,7 @@ HISTORY_COLUMNS = {"loss", "accuracy", "rmse", "val_loss", "val_accuracy", "val_
 def state(meta: dict, arrays: dict) -> ModelState:
     """The model a file holds: ``meta`` its JSON document, ``arrays`` its (unread) members by name."""
     m, data = meta["model"], meta["data"]
-    design = design_from_facts(meta["design"])
+    design = Design.from_facts(meta["design"])
     dtype = checks.dtype(m["dtype"])                 # the dtype of X, the weights and the output in the file
     X, Y, rows = _data(design, arrays, data, dtype)
     weights = [_array(arrays, f"W{l + 1}", (None, None), dtype) for l in range(len(m["hidden"]) + 1)]

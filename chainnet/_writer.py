@@ -8,7 +8,6 @@ import pandas as pd
 
 from . import jsoncodec
 from .activations import get_activation
-from .design_io import design_facts
 from .errors import ArgumentError, DataError
 from .optimizers import OPTIMIZERS
 from .schema import FORMAT, VERSION
@@ -31,7 +30,7 @@ def _meta(state) -> dict:
                   "standardize": state.standardize, "dtype": np.dtype(state.dtype).name,
                   "iteration": int(state.iteration), "weights_column": state.weights_column,
                   "weighted": data and state.case_weights is not None},
-        "design": design_facts(state.design),
+        "design": state.design.facts(),
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
                                                "t": int(state.optimizer_state["t"]),
                                                "slots": [k for k in state.optimizer_state if k != "t"]},

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError, ArgumentTypeError, DataError
-from .scoring import history_frame, targets
+from .scoring import history_frame
 
 _W_NAME = re.compile(r"W([1-9][0-9]*)")
 
@@ -53,7 +53,7 @@ def checked_response(value, design, dtype, rows: int):
     if isinstance(value, (str, bytes)):
         raise ArgumentTypeError(f"Y must hold one response value per row, got the text {value!r}")
     try:
-        T, Y = targets(value, design, dtype)
+        T, Y = design.encode_response(value, dtype)
     except (ValueError, TypeError, NotImplementedError) as exc:
         if isinstance(exc, (ArgumentError, ArgumentTypeError)):
             raise

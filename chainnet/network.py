@@ -23,7 +23,6 @@ from . import (
     dependence,
     diagnose,
     diagram,
-    encoding,
     explain,
     fields,
     frames,
@@ -77,7 +76,7 @@ class NeuralNetwork(Fields, Queries):
         options = _state.settings(hidden, activation, init, seed, decay, dropout, standardize, dtype)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
-        design, X, Y, rows = Design.build(formula, data, task, context, subset)
+        design, (X, _, Y, rows) = Design.fit(formula, data, task, context, subset)
         self._assemble(_state.fresh(options, design, X, Y, rows, data, weights))
 
     # ------------------------------------------------------------------------------------------ verbs (chain)
@@ -196,7 +195,7 @@ class NeuralNetwork(Fields, Queries):
         kept, not refitted): for a model loaded without its data, or new rows. The pass buffers, the validation
         split and the last ``output`` go with the old rows. Changes nothing when it raises. Returns self."""
         data = frames.to_pandas(data)
-        X, Y, rows = encoding.encode(self.design, data)
+        X, _, Y, rows = self.design.encode(data)
         T, Y = fields.checked_response(Y, self.design, self.dtype, len(X))
         w = case_weights.resolve(self.weights_column, data, rows) if self.weights_column else None  # numbers: old rows
         self._X, self._T, self._Y, self.rows, self.data = self._prepare(X), T, Y, rows, data
