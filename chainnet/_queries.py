@@ -131,7 +131,7 @@ class Queries:
         keep = has_truth[complete]
         if not keep.any():
             raise _nothing_to_score(self.design)
-        T, _ = scoring.targets(truth[complete & has_truth], self.design, self.dtype)
+        T, _ = self.design.encode_response(truth[complete & has_truth], self.dtype)
         return X[keep], T, case_weights.of_newdata(self, newdata, complete & has_truth)
 
     def _residuals(self, newdata):

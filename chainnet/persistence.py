@@ -6,7 +6,7 @@ The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
 
 - ``meta``: a JSON document, UTF-8, stored as a uint8 array *inside* the archive, so that the model is one
   file that cannot lose half of itself, and the zip's CRC-32 checks cover the JSON too. It holds the format
-  name and version, the network's settings, the design facts (:meth:`Design.facts`), the optimizer's
+  name and version, the network's settings, the design facts (``Design.facts()``), the optimizer's
   name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names
   and the iteration count;
 - ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
