@@ -41,6 +41,7 @@ class Run:
         self.w, self.g, self.grads = net.params, net._grad, net._grad_views
         self.closure = lambda v: net._objective_at(v, data.X, data.T, data.w)   # full-batch line searches
         self.metric, self.total = metric_name(net.task), total_weight(len(data.X), data.w)
+        self.T = np.asfortranarray(data.T) if self.full else data.T   # the pass buffers' layout (unit by unit)
         self.message = None     # the trace's last line: interrupted, best weights restored
 
     def __repr__(self) -> str:
@@ -57,7 +58,7 @@ class Run:
         as trained (each batch's loss before its update)."""
         d = self.data
         if self.full:
-            loss, score = self.batch(d.X, d.T, d.codes, 1.0, lr, d.w, self.closure)
+            loss, score = self.batch(d.X, self.T, d.codes, 1.0, lr, d.w, self.closure)
         else:
             loss, score = self.batches(lr)
         return loss, metric(score, self.total, d.T.shape[1], self.net.task)

@@ -37,7 +37,9 @@ def _float64(A: np.ndarray) -> np.ndarray:
 
 def _total(terms: np.ndarray, w) -> float:
     """Σ_i w_i Σ_k terms_ik (float64, pairwise sums)."""
-    return float(terms.sum() if w is None else np.dot(w, terms.reshape(len(terms), -1).sum(axis=1)))
+    if w is None:
+        return float(np.add.reduce(terms, axis=None))
+    return float(np.dot(w, terms.reshape(len(terms), -1).sum(axis=1)))
 
 
 def _weigh(delta: np.ndarray, w) -> np.ndarray:
@@ -62,19 +64,24 @@ def multinomial(Z, T=None, sample_weight=None, output=None, delta=None):
     """softmax(Z); L = Σ_i w_i [log Σ_k e^S_ik - S_iy] with S = Z - rowmax(Z) <= 0 (both terms >= 0);
     δ = w (softmax(Z) - T). ``T`` is one-hot."""
     z = _float64(Z)
-    S = z - z.max(axis=1, keepdims=True)           # S <= 0: e^S <= 1 cannot overflow
+    S = z - np.maximum.reduce(z, axis=1, keepdims=True)   # S <= 0: e^S <= 1 cannot overflow
     E = np.exp(S)
-    s = E.sum(axis=1, keepdims=True)               # s >= 1 (the maximum contributes e^0 = 1)
+    s = np.add.reduce(E, axis=1, keepdims=True)           # s >= 1 (the maximum contributes e^0 = 1)
     output = np.divide(E, s, out=np.empty_like(Z) if output is None else output, casting="same_kind")
     if T is None:
         return output, None, None
-    log_s = np.log(s)
+    log_s = np.log(s, out=s)
     w = sample_weight
     if w is None:
-        loss = float(log_s.sum() - np.vdot(T, S))  # Σ log s >= 0 and -Σ T·S >= 0: a sum, nothing cancels
+        loss = float(np.add.reduce(log_s, axis=None) - _inner(T, S))  # Σ log s >= 0, -Σ T·S >= 0: nothing cancels
     else:
         loss = float(np.dot(w, log_s[:, 0]) - np.dot(w, np.einsum("ik,ik->i", T, S)))
     return output, loss, _weigh(np.subtract(output, T, out=delta), w)
+
+
+def _inner(A: np.ndarray, B: np.ndarray) -> float:
+    """Σ_ik A_ik B_ik, read in the arrays' memory order (two unit-by-unit arrays are not copied)."""
+    return np.vdot(A.T, B.T) if A.flags.f_contiguous and B.flags.f_contiguous else np.vdot(A, B)
 
 
 def gaussian(Z, T=None, sample_weight=None, output=None, delta=None):
