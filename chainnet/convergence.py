@@ -62,9 +62,10 @@ class LossIncreaseWarning(UserWarning):
 def constant_loss(T: np.ndarray, task: str) -> float:
     """L0, the summed loss of the best constant prediction: Σ(y - ȳ)² (regression) or -Σ_k n_k log(n_k / n)
     (classification; T (n, 1) for two classes, else one-hot (n, K))."""
-    T = np.asarray(T, dtype=np.float64)
     if task == "regression":
-        return float(np.sum((T - T.mean(axis=0)) ** 2))
+        D = np.subtract(T, T.mean(axis=0, dtype=np.float64), dtype=np.float64)   # one (n, K) temporary
+        return float(np.vdot(D, D))
+    T = np.asarray(T, dtype=np.float64)
     counts = T.sum(axis=0) if T.shape[1] > 1 else np.array([len(T) - T.sum(), T.sum()])
     counts = counts[counts > 0]
     return float(-np.sum(counts * np.log(counts / len(T))))

@@ -12,7 +12,7 @@ the derivative of the link cancels the derivative of the log-likelihood, e.g. fo
 dL/dŷ · dŷ/dz = (ŷ - t)/(ŷ(1 - ŷ)) · ŷ(1 - ŷ) = ŷ - t; the softmax's Jacobian cancels the same way.
 
 Exactness. Every loss is summed from per-element terms that are never negative, each in a stable form
-(torch's): max(z, 0) - z·t + log1p(e^(-|z|)) for the bernoulli, log Σ_k e^(Z_ik - m_i) - (z_iy - m_i) with the
+(torch's): softplus((1 - 2t) z) = max(v, 0) + log1p(e^(-|v|)) at v = (1 - 2t) z for the bernoulli, log Σ_k e^(Z_ik - m_i) - (z_iy - m_i) with the
 row maximum m_i for the multinomial; so no large sums cancel. The terms are formed and summed in float64 even
 when ``Z`` is float32 (the (n, K) output layer is small next to the hidden layers).
 
@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import identity, sigmoid
+from .activations import identity, sigmoid, softplus
 
 
 def _float64(A: np.ndarray) -> np.ndarray:
@@ -50,13 +50,14 @@ def _weigh(delta: np.ndarray, w) -> np.ndarray:
 
 
 def bernoulli(Z, T=None, sample_weight=None, output=None, delta=None):
-    """σ(Z); L = Σ w [max(z, 0) - z·t + log1p(e^(-|z|))] (= log(1 + e^z) - t·z, never negative for t in {0, 1});
-    δ = w (σ(Z) - T)."""
+    """σ(Z); L = Σ w [log(1 + e^z) - t·z] = Σ w softplus((1 - 2t)·z) for t in {0, 1} (t = 1: log(1 + e^z) - z =
+    log(1 + e^-z)), never negative; softplus(v) = logaddexp(0, v) = max(v, 0) + log1p(e^(-|v|)) is torch's stable
+    form. δ = w (σ(Z) - T)."""
     output = sigmoid(Z, out=output)
     if T is None:
         return output, None, None
-    z = _float64(Z)
-    terms = np.maximum(z, 0.0) - z * T + np.log1p(np.exp(-np.abs(z)))
+    v = _float64(Z) * (1.0 - 2.0 * T)              # (1 - 2t) z, in float64 (the 0/1 targets are exact)
+    terms = softplus(v, out=v)
     return output, _total(terms, sample_weight), _weigh(np.subtract(output, T, out=delta), sample_weight)
 
 
@@ -85,13 +86,17 @@ def _inner(A: np.ndarray, B: np.ndarray) -> float:
 
 
 def gaussian(Z, T=None, sample_weight=None, output=None, delta=None):
-    """Identity output; L = Σ_i w_i Σ_k (Z_ik - T_ik)²; δ = 2 w (Z - T)."""
+    """Identity output; L = Σ_i w_i Σ_k (Z_ik - T_ik)²; δ = 2 w (Z - T). Unweighted, Σ r² is one inner product
+    (in float64: float32 residuals are cast chunk by chunk, not copied whole)."""
     output = identity(Z, out=output)
     if T is None:
         return output, None, None
     R = np.subtract(Z, T, out=delta)
-    r = _float64(R)
-    loss = _total(r * r, sample_weight)
+    if sample_weight is None:
+        loss = float(_inner(R, R) if R.dtype == np.float64 else np.einsum("ik,ik->", R, R, dtype=np.float64))
+    else:
+        r = _float64(R)
+        loss = _total(r * r, sample_weight)
     R *= 2.0
     return output, loss, _weigh(R, sample_weight)
 
