@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks, convergence
+from . import checks, convergence, objective
 from . import restarts as starts
 from .errors import ArgumentError, DivergedError
 from .optimizers import GD, OPTIMIZERS, get_optimizer
@@ -212,7 +212,9 @@ def _step(net, X, T, codes, share: float, lr: float, rng, closure: bool = False,
     """One update from one batch: forward, loss (with ``share`` of the decay penalty), backward, update.
     Returns the batch's objective and its correct predictions (regression: squared error), weighted by the
     rows' case weights ``w`` when given."""
-    loss, fit, output = net._evaluate(X, T, share, net._grad_views, net._buffers_for(len(X)), rng, sample_weight=w)
+    known = objective.reuse(net, X, T, w) if closure else None   # the line search's last point: no new pass
+    loss, fit, output = known or net._evaluate(X, T, share, net._grad_views, net._buffers_for(len(X)), rng,
+                                               sample_weight=w)
     at = (lambda v: net._objective_at(v, X, T, w)) if closure else None
     net.optimizer.step(net.optimizer_state, net.params, net._grad, lr, loss, at)
     if codes is None:
