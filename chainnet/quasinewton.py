@@ -201,23 +201,28 @@ def _two_loop(S, Y, ro, g, H_diag, d):
         q = -g;  for i = k-1 .. 0:  α_i = ρ_i s_i·q,  q ← q - α_i y_i
         r = H_diag·q;  for i = 0 .. k-1:  β_i = ρ_i y_i·r,  r ← r + (α_i - β_i) s_i
 
-    Each s_i·q and y_i·r is expanded over the pairs' inner products SY[i, j] = s_i·y_j (one k x k product), so
-    the loops run over k numbers and the n-vectors take four matrix-vector products instead of 4k calls."""
+    Each s_i·q and y_i·r is expanded over the pairs' inner products SY[i][j] = s_i·y_j (one k x k product), so
+    the loops run over k Python floats and the n-vectors take four matrix-vector products instead of 4k calls."""
     k = len(ro)
     SY, ro = (S @ Y.T).tolist(), ro.tolist()
-    Sq = (-(S @ g)).tolist()                                   # s_i·q at q = -g
+    Sg = (S @ g).tolist()
     al = [0.0] * k
-    for i in range(k - 1, -1, -1):
-        al[i] = (Sq[i] - sum(SY[i][j] * al[j] for j in range(i + 1, k))) * ro[i]  # s_i·(q - Σ_j>i α_j y_j)
-    r = -g
-    r -= np.asarray(al) @ Y                                    # q = -g - Σ α_i y_i
-    r *= H_diag                                                # r = H0 q
+    for i in range(k - 1, -1, -1):                             # α_i = ρ_i s_i·(-g - Σ_j>i α_j y_j)
+        row, a = SY[i], -Sg[i]
+        for j in range(i + 1, k):
+            a -= row[j] * al[j]
+        al[i] = a * ro[i]
+    r = np.dot(al, Y)
+    r += g
+    r *= -H_diag                                               # r = H0 q = -H_diag (g + Σ α_i y_i)
     Yr = (Y @ r).tolist()
     c = [0.0] * k                                              # c_i = α_i - β_i
-    for i in range(k):
-        be = (Yr[i] + sum(SY[j][i] * c[j] for j in range(i))) * ro[i]           # y_i·(r + Σ_j<i c_j s_j)
-        c[i] = al[i] - be
-    np.add(r, np.asarray(c) @ S, out=d)                        # d = r + Σ c_i s_i; returns the α_i
+    for i in range(k):                                         # β_i = ρ_i y_i·(r + Σ_j<i c_j s_j)
+        b = Yr[i]
+        for j in range(i):
+            b += SY[j][i] * c[j]
+        c[i] = al[i] - b * ro[i]
+    np.add(r, np.dot(c, S), out=d)                             # d = r + Σ c_i s_i; returns the α_i
     return al
 
 
@@ -225,7 +230,7 @@ def _along(closure, w, d):
     """phi(t) -> (loss, gradient, slope) at w + t·d, the gradient copied (the line search keeps it)."""
     def phi(t):
         f, g = closure(w + t * d)
-        g = np.array(g, copy=True)
+        g = g.copy()                                 # the closure may hand back a buffer it reuses
         return float(f), g, float(g @ d)
     return phi
 
