@@ -59,30 +59,29 @@ class QuasiNewton(Optimizer):
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float, closure) -> None:
         """One iteration from w (n,) with gradient g (n,) and loss ``loss``; ``closure(w) -> (loss, g)``
         evaluates the full-batch objective for the line search. Updates w and ``state`` in place."""
-        state["t"] += 1
-        state["func_evals"] += 1
-        state["stop"][...] = 0
+        _count(state, "t")
+        _count(state, "func_evals")
+        state["stop"][()] = 0
         if np.abs(g).max() <= self.tolerance_grad:
-            state["stop"][...] = _GRADIENT           # first-order optimal: torch returns without a step
+            state["stop"][()] = _GRADIENT            # first-order optimal: torch returns without a step
             return
-        state["n_iter"] += 1
-        first = int(state["n_iter"]) == 1
+        first = _count(state, "n_iter") == 1
         self.direction(state, g, first)              # state["d"] = -H g
         d = state["d"]
         state["prev_flat_grad"][...] = g
-        state["prev_loss"][...] = loss
+        state["prev_loss"][()] = loss
         t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
-        state["step_length"][...] = t
+        state["step_length"][()] = t
         gtd = float(g @ d)                           # slope along d
         if gtd > -self.tolerance_change:
-            state["stop"][...] = _LOSS_CHANGE        # d is no longer a descent direction worth following
+            state["stop"][()] = _LOSS_CHANGE         # d is no longer a descent direction worth following
             return
         f_new, g_new, t, evals = strong_wolfe(_along(closure, w, d), t, d, loss, g, gtd,
                                               tolerance_change=self.tolerance_change, max_ls=self.max_eval - 1)
         w += t * d
-        state["step_length"][...] = t
-        state["func_evals"] += evals
-        state["stop"][...] = self._converged(g_new, d, t, f_new - loss)
+        state["step_length"][()] = t
+        _count(state, "func_evals", evals)
+        state["stop"][()] = self._converged(g_new, d, t, f_new - loss)
 
     def _converged(self, g_new, d, t, change) -> int:
         """torch's tests after a line search: the new gradient, the step's largest change, the loss change."""
@@ -127,7 +126,7 @@ class LBFGS(QuasiNewton):
         d = state["d"]
         if first:
             np.negative(g, out=d)                    # steepest descent; the history starts empty
-            state["count"][...], state["H_diag"][...] = 0, 1.0
+            state["count"][()], state["H_diag"][()] = 0, 1.0
             return
         self._remember(state, g)
         k = int(state["count"])
@@ -146,8 +145,8 @@ class LBFGS(QuasiNewton):
             Y[:-1], S[:-1], ro[:-1] = Y[1:], S[1:], ro[1:]
             k -= 1
         Y[k], S[k], ro[k] = y, s, 1.0 / ys
-        state["count"][...] = k + 1
-        state["H_diag"][...] = ys / float(y @ y)     # scale of H0: y·s / y·y
+        state["count"][()] = k + 1
+        state["H_diag"][()] = ys / float(y @ y)     # scale of H0: y·s / y·y
 
     def hyperparameters(self) -> dict:
         return {"history_size": self.history_size, **super().hyperparameters()}
@@ -233,6 +232,13 @@ def _along(closure, w, d):
         g = g.copy()                                 # the closure may hand back a buffer it reuses
         return float(f), g, float(g @ d)
     return phi
+
+
+def _count(state: dict, key: str, by: int = 1) -> int:
+    """state[key] += by on a 0-d integer, through its Python value (ten times cheaper than a 0-d ufunc)."""
+    value = state[key].item() + by
+    state[key][()] = value
+    return value
 
 
 def _tolerance(name: str, value, default: float) -> float:
