@@ -61,6 +61,11 @@ def lbfgs(fg, w: np.ndarray, target: float, max_iter: int, m: int = 10) -> tuple
     g, S, Y, ro = np.empty(n), np.empty((m, n)), np.empty((m, n)), np.empty(m)
     g_prev, w_trial, d = np.empty(n), np.empty(n), np.empty(n)
     f, k, t, H_diag = fg(w, g), 0, 0.0, 1.0
+
+    def phi(step):                                                           # (f, g, g·d) at w + step·d
+        np.add(w, np.multiply(d, step, out=w_trial), out=w_trial)
+        g_new = np.empty(n)
+        return fg(w_trial, g_new), g_new, float(g_new @ d)
     for it in range(1, max_iter + 1):
         start = f
         if it == 1:
@@ -76,11 +81,6 @@ def lbfgs(fg, w: np.ndarray, target: float, max_iter: int, m: int = 10) -> tuple
             _two_loop(S[:k], Y[:k], ro[:k], g, H_diag, d)                   # d = -H g
             t = 1.0
         np.copyto(g_prev, g)
-
-        def phi(step):
-            np.add(w, np.multiply(d, step, out=w_trial), out=w_trial)
-            g_new = np.empty(n)
-            return fg(w_trial, g_new), g_new, float(g_new @ d)
         f, g, t, _ = strong_wolfe(phi, t, d, f, g, float(g @ d), max_ls=24)
         w += t * d
         if start < target:
