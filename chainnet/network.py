@@ -230,6 +230,7 @@ class NeuralNetwork(Fields, Queries):
         self._split = None if s.validation is None else splits.split_at(self, *s.validation)
         self.converged, self.convergence, self.restarts = s.converged, s.convergence, s.restarts
         self._step_run = None  # a run of backpropagate() calls, for the blow-up rule (chainnet.convergence)
+        self._trial = None     # the line searches' evaluation point, made on demand (chainnet.objective.Trial)
         return self
 
     def _as_state(self, include_data: bool = True) -> ModelState:

@@ -58,7 +58,8 @@ def _fields(net):
 # ---------------------------------------------------------------------------------------------- one set of fields
 def test_init_load_pickle_and_deepcopy_make_the_same_fields(iris, tmp_path):
     """The assembler is the only place the network's fields are set: every road gives the same attributes."""
-    for net in (NeuralNetwork("Species ~ .", data=iris, hidden=2, seed=0), _trained(iris)):
+    lbfgs = NeuralNetwork("Species ~ .", data=iris, hidden=2, seed=0).train(3, optimizer="lbfgs", trace=0)
+    for net in (NeuralNetwork("Species ~ .", data=iris, hidden=2, seed=0), _trained(iris), lbfgs):
         net.save(tmp_path / "m.npz")
         lean = net.save(tmp_path / "lean.npz", include_data=False) and NeuralNetwork.load(tmp_path / "lean.npz")
         twins = [NeuralNetwork.load(tmp_path / "m.npz"), lean, pickle.loads(pickle.dumps(net)), copy.deepcopy(net),
