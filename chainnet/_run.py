@@ -82,8 +82,8 @@ class Run:
         the rows' case weights ``w`` when given."""
         net = self.net
         known = obj.reuse(net, X, T, w) if closure is not None else None   # the line search's last point
-        loss, fit, output = known or obj.evaluate(net, X, T, share, self.grads, net._buffers_for(len(X)),
-                                                  self.rng, sample_weight=w)
+        loss, fit, output = known or obj.evaluate(net, X, T, share, self.grads, net._buffers_for(len(X)), self.rng,
+                                                  sample_weight=w)
         self.update(self.state, self.w, self.g, lr, loss, closure)
         if codes is None:
             return loss, fit
