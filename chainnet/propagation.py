@@ -101,6 +101,8 @@ def forward(X: np.ndarray, weights: list, act: Activation, dropout=None, rng: np
         if rates is not None and rates[l] > 0:
             masks[l] = _mask(rng, rates[l], buf.M[l])
             np.multiply(A, masks[l], out=buf.H[l])                   # H_l = A_l * M_l
+        elif A is not buf.H[l]:                                      # a dropout network's pass without dropout
+            np.copyto(buf.H[l], A)                                   # H_l = A_l (its own buffer: write it)
         inputs.append(buf.Hb[l])                                     # [1, H_l]
     return Cache(inputs, buf.A, buf.H, masks, linear(inputs[-1], weights[-1], buf.Z))
 
