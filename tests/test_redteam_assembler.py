@@ -389,3 +389,164 @@ def test_load_accepts_a_setting_exactly_when_the_constructor_does(iris, tmp_path
 def test_odd_constructor_arguments_are_chainnet_errors(iris, argument):
     with pytest.raises(ChainnetError, match=next(iter(argument))):
         NeuralNetwork("Species ~ .", data=iris, **{"hidden": 2, **argument})
+
+
+# ---------------------------------------------------------------------------------------------- Design.encode
+def _frame(n=12):
+    return pd.DataFrame({"x": np.linspace(-1.0, 2.0, n), "g": (["a", "b", "c"] * n)[:n],
+                         "k": pd.Categorical((["p", "q", "r"] * n)[:n], categories=["r", "q", "p"]),
+                         "y": (["u", "v", "v"] * n)[:n], "c": ([1, 2, 3, 3] * n)[:n]})
+
+
+def _by_hand(frame):
+    """R's treatment coding of ``~ x + g + k``: g's levels sorted (a first), k's in its categories' order (r)."""
+    g, k = np.asarray(frame["g"], dtype=object), np.asarray(frame["k"], dtype=object)
+    return np.column_stack([np.ones(len(frame)), frame["x"], g == "b", g == "c", k == "q", k == "p"]).astype(float)
+
+
+def _shuffled_rows(frame, seed):
+    return frame.iloc[np.random.default_rng(seed).permutation(len(frame))]
+
+
+NEW_FRAMES = {
+    "as trained": lambda f: f,
+    "columns reversed, plus extra columns": lambda f: f[f.columns[::-1]].assign(extra=1.0, g2=f["g"]),
+    "g categorical in another order": lambda f: f.assign(g=pd.Categorical(f["g"], categories=["c", "b", "a"])),
+    "k as text (object)": lambda f: f.assign(k=f["k"].astype(str).astype(object)),
+    "k categorical reordered, with unused categories": lambda f: f.assign(
+        k=pd.Categorical(f["k"].astype(str), categories=["p", "z", "q", "r"])),
+    "g as pandas string dtype": lambda f: f.assign(g=f["g"].astype("string")),
+    "x as int": lambda f: f.assign(x=np.arange(len(f))),
+}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(how=st.sampled_from(sorted(NEW_FRAMES)), seed=st.integers(0, 2**16), rows=st.integers(1, 12))
+def test_encode_of_new_frames_is_treatment_coding_by_hand(how, seed, rows):
+    """Any row order, column order, extra columns, categorical vs text, category order of the new frame: X is
+    the hand-built treatment coding with the TRAINING levels; a loaded design encodes the same bits."""
+    design, _ = Design.fit("y ~ x + g + k", _frame())
+    new = NEW_FRAMES[how](_shuffled_rows(_frame(), seed).iloc[:rows])
+    X, T, Y, kept = design.encode(new)
+    assert list(kept) == list(new.index)
+    np.testing.assert_array_equal(X, _by_hand(new.assign(x=new["x"].astype(float))))
+    np.testing.assert_array_equal(T[:, 0], np.asarray(new["y"]) == "v")      # binary: 1 for the second class
+    assert list(Y) == list(new["y"])
+
+
+def test_a_loaded_design_encodes_new_frames_bit_for_bit(tmp_path):
+    net = NeuralNetwork("y ~ x + g + k", data=_frame(), hidden=2, seed=1)
+    loaded = NeuralNetwork.load(net.save(tmp_path / "m.npz") and tmp_path / "m.npz")
+    for how, make in NEW_FRAMES.items():
+        new = make(_shuffled_rows(_frame(), 7))
+        a, b = net.design.encode(new), loaded.design.encode(new)
+        assert a.X.tobytes() == b.X.tobytes() and a.T.tobytes() == b.T.tobytes(), how
+        assert net.predict_proba(new).to_numpy().tobytes() == loaded.predict_proba(new).to_numpy().tobytes(), how
+
+
+def test_encode_of_a_scale_term_uses_the_training_mean_and_sd():
+    train = pd.DataFrame({"y": np.arange(5.0), "c": [1.0, 2.0, 4.0, 8.0, 16.0]})
+    design, _ = Design.fit("y ~ scale(c)", train)
+    X = design.encode(pd.DataFrame({"y": [0.0, 1.0], "c": [3.0, 31.0]})).X
+    mean, sd = 31.0 / 5, np.sqrt(sum((v - 6.2) ** 2 for v in [1, 2, 4, 8, 16]) / 4)   # R: mean(c), sd(c)
+    np.testing.assert_allclose(X[:, 1], [(3 - mean) / sd, (31 - mean) / sd], rtol=1e-15)
+    np.testing.assert_allclose(X[:, 1], [-0.52466066862716232, 4.0661201818605086], rtol=1e-14)  # R 4.2: scale(c) attrs
+
+
+BAD_NEW = [
+    ("an unseen predictor level", lambda f: f.assign(g=["a", "z"] * 6), "NewLevelError", r"'g' .* \['z'\]"),
+    ("an unseen class", lambda f: f.assign(y=["u", "w"] * 6), "NewLevelError", r"'y' .* \['w'\]"),
+    ("a missing predictor", lambda f: f.drop(columns="x"), "DataError", r"lacks the column\(s\) \['x'\]"),
+    ("a missing response", lambda f: f.drop(columns="y"), "DataError", r"lacks the column\(s\) \['y'\]"),
+    ("text in a numeric predictor", lambda f: f.assign(x="1.5"), "DataError", "'x' was numeric"),
+    ("numbers in a text predictor", lambda f: f.assign(g=1.0), "DataError", "'g' held text"),
+    ("an infinite predictor", lambda f: f.assign(x=np.inf), "DataError", "'x' holds 12 infinite"),
+    ("dates", lambda f: f.assign(x=pd.Timestamp("2020-01-01")), "DataError", "'x' holds dates"),
+    ("a list", lambda f: f.to_dict("list"), "ArgumentTypeError", "must be a pandas DataFrame"),
+    ("no complete rows", lambda f: f.assign(y=None), "DataError", "no complete rows"),
+]
+
+
+@pytest.mark.parametrize("name, make, kind, message", BAD_NEW, ids=[b[0] for b in BAD_NEW])
+def test_encode_of_a_bad_frame_is_a_chainnet_error_naming_the_column(name, make, kind, message):
+    design, _ = Design.fit("y ~ x + g + k", _frame())
+    with pytest.raises(ChainnetError, match=message) as info:
+        design.encode(make(_frame()))
+    assert type(info.value).__name__ == kind
+
+
+def test_encode_drops_the_rows_with_a_missing_response_or_predictor():
+    design, _ = Design.fit("y ~ x + g + k", _frame())
+    new = _frame().assign(y=["u", None, "v"] * 4, x=[1.0, 2.0, 3.0, np.nan] * 3)
+    X, T, Y, rows = design.encode(new)
+    keep = new["y"].notna() & new["x"].notna()
+    assert list(rows) == list(new.index[keep]) and len(X) == keep.sum() == 6
+    np.testing.assert_array_equal(X, _by_hand(new[keep]))
+
+
+def test_an_integer_response_classifies_by_its_values():
+    """``c ~ x`` with task='classification' and ``C(c) ~ x``: classes 1, 2, 3; new codes as floats are the same
+    classes (one-hot by hand), as text or an unseen 4 a NewLevelError naming them."""
+    for formula, task in (("c ~ x", "classification"), ("C(c) ~ x", None)):
+        design, (X, T, Y, rows) = Design.fit(formula, _frame(), task=task)
+        assert design.classes == (1, 2, 3) and design.task == "classification"
+        c = np.asarray(_frame()["c"])
+        np.testing.assert_array_equal(T, np.column_stack([c == 1, c == 2, c == 3]).astype(float))
+        new = _frame().assign(c=_frame()["c"].astype(float))
+        np.testing.assert_array_equal(design.encode(new).T, T)
+        for bad, level in (({"c": _frame()["c"].astype(str)}, "'1'"), ({"c": [1, 2, 4, 3] * 3}, "'4'")):
+            with pytest.raises(ChainnetError, match=level):
+                design.encode(_frame().assign(**bad))
+
+
+def test_a_regression_response_in_new_data():
+    design, _ = Design.fit("x ~ g", _frame())
+    X, T, Y, rows = design.encode(_frame().assign(x=[1.0, np.nan, 2.0] * 4))
+    assert list(rows) == [i for i in range(12) if i % 3 != 1] and (T[:, 0] == np.array([1.0, 2.0] * 4)).all()
+    with pytest.raises(ChainnetError, match="'x' in newdata holds text"):
+        design.encode(_frame().assign(x=["1", "a", "2"] * 4))
+    with pytest.raises(ChainnetError, match="'x' in newdata has infinite"):
+        design.encode(_frame().assign(x=[1.0, np.inf, 2.0] * 4))
+    log, _ = Design.fit("np.log(x + 2) ~ g", _frame())
+    with pytest.raises(ChainnetError, match="could not be computed"):
+        log.encode(_frame().assign(x=["1", "a", "2"] * 4))
+
+
+def _bools(n=12):
+    return pd.DataFrame({"x": np.linspace(-1.0, 2.0, n), "b": [True, False, False] * (n // 3), "y": ["u", "v"] * (n // 2)})
+
+
+@pytest.mark.xfail(strict=True, reason="a bool predictor is encoded by the frame's dtype: bool -> column 'b', object "
+                   "True/False -> 'b[T.True]'; new data of the other kind is refused with formulaic's internal "
+                   "'Term `b` has generated columns inconsistent with specification'")
+@pytest.mark.parametrize("train_kind, new_kind", [("bool", "object"), ("object", "bool")])
+def test_a_bool_predictor_encodes_the_same_as_bool_or_as_object(train_kind, new_kind):
+    train = _bools().astype({"b": train_kind})
+    net = NeuralNetwork("y ~ x + b", data=train, hidden=0, seed=1)
+    new = _bools().astype({"b": new_kind})
+    X = net.design.encode(new).X
+    np.testing.assert_array_equal(X, np.column_stack([np.ones(12), new["x"], new["b"].astype(bool)]))
+
+
+@pytest.mark.xfail(strict=True, reason="predict(newdata) with a missing value in a bool predictor (a polars null, "
+                   "or None in pandas) raises formulaic's internal error instead of predicting NA for that row")
+@pytest.mark.parametrize("frame", ["pandas", "polars"])
+def test_a_missing_bool_predictor_predicts_na_for_its_row(frame):
+    net = NeuralNetwork("y ~ x + b", data=_bools(), hidden=0, seed=1)
+    cols = {"x": [0.0, 1.0, 2.0], "b": [True, None, False], "y": ["u", "v", "u"]}
+    new = pd.DataFrame(cols) if frame == "pandas" else pytest.importorskip("polars").DataFrame(cols)
+    predicted = net.predict(new)
+    full = net.predict(_bools().iloc[[0, 2]].assign(x=[0.0, 2.0], b=[True, False]))
+    assert predicted.isna().tolist() == [False, True, False]
+    assert predicted.iloc[[0, 2]].tolist() == full.tolist()
+
+
+def test_set_data_from_polars_is_set_data_from_pandas():
+    pl = pytest.importorskip("polars")
+    frame = _frame()
+    cols = {c: frame[c].astype(str).tolist() if c == "k" else frame[c].tolist() for c in frame}
+    enum = pl.DataFrame({**cols, "k": pl.Series(cols["k"], dtype=pl.Enum(["r", "q", "p"]))})
+    a = NeuralNetwork("y ~ x + g + k", data=frame, hidden=2, seed=1)
+    b = copy.copy(a).set_data(enum)
+    assert a.X.tobytes() == b.X.tobytes() and a._T.tobytes() == b._T.tobytes()
+    np.testing.assert_array_equal(b.X, _by_hand(frame))
