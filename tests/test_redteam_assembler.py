@@ -550,3 +550,106 @@ def test_set_data_from_polars_is_set_data_from_pandas():
     b = copy.copy(a).set_data(enum)
     assert a.X.tobytes() == b.X.tobytes() and a._T.tobytes() == b._T.tobytes()
     np.testing.assert_array_equal(b.X, _by_hand(frame))
+
+
+# ---------------------------------------------------------------------------------------------- round trips
+RUNS = {   # optimizer -> the first train() call's settings (each ends in another way)
+    "gd": dict(learn_rate=1e-3, schedule="cosine"),
+    "momentum": dict(learn_rate=1e-3, batch_size=32, validation=0.2, patience=2),
+    "nesterov": dict(learn_rate=1e-3, batch_size=50, shuffle=False),
+    "rmsprop": dict(learn_rate=0.01, batch_size=16, validation=0.25),
+    "adam": dict(learn_rate=0.05, batch_size=32, validation=0.2, patience=1),
+    "lbfgs": dict(restarts=2),
+    "bfgs": dict(),
+    "rprop": dict(validation=0.2),
+}
+
+
+def _compare(a, b, report=True):
+    """Field by field, bit for bit (test_state._same); the data frame and the last train()'s report are not in
+    a file."""
+    fa, fb = _fields(a), _fields(b)
+    assert fa.pop("design") == fb.pop("design")
+    for name in ("data", "converged", "convergence", "restarts"):
+        fa.pop(name), fb.pop(name)
+    for name in fa:
+        _same(fa[name], fb[name], name)
+
+
+@pytest.mark.parametrize("optimizer", sorted(RUNS))
+def test_a_loaded_model_trains_on_bit_for_bit_after_every_optimizer(iris, tmp_path, optimizer):
+    """Save after train (early stopping, validation, restarts, minibatches, a schedule, dropout): the loaded
+    model is the original field by field, and train(k) on both gives the same bits, history and generator."""
+    # dropout only without validation: with both, the validation loss reads stale buffers (the xfail below)
+    dropout = 0.2 if optimizer not in FULL_BATCH and "validation" not in RUNS[optimizer] else 0.0
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=[4], seed=5, decay=0.01, dropout=dropout, standardize=True)
+    net.train(6, optimizer=optimizer, trace=0, tolerance=0, **RUNS[optimizer])
+    loaded = NeuralNetwork.load(net.save(tmp_path / "m.npz") and tmp_path / "m.npz")
+    _compare(net, loaded)
+    again = {k: v for k, v in RUNS[optimizer].items() if k != "restarts"}
+    for m in (net, loaded):
+        m.train(3, trace=0, tolerance=0, **again)
+    _compare(net, loaded)
+    assert net.predict_proba(iris).to_numpy().tobytes() == loaded.predict_proba(iris).to_numpy().tobytes()
+
+
+def test_a_lean_file_given_its_data_again_trains_as_the_original(iris, tmp_path):
+    net = NeuralNetwork("Species ~ Petal.Length + scale(Sepal.Width) + C(Species == 'x')".replace(
+        " + C(Species == 'x')", ""), data=iris, hidden=[3], seed=2, standardize=True)
+    net.train(4, optimizer="adam", learn_rate=0.01, trace=0, tolerance=0)
+    lean = NeuralNetwork.load(net.save(tmp_path / "m.npz", include_data=False) and tmp_path / "m.npz")
+    lean.set_data(iris)
+    assert lean.X.tobytes() == net.X.tobytes() and lean._T.tobytes() == net._T.tobytes()
+    for m in (net, lean):
+        m.train(3, trace=0, tolerance=0)
+    _compare(net, lean)
+
+
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_a_copy_and_its_original_train_independently(iris, how):
+    """Train the copy, then the original: neither moved the other (weights, optimizer moments, generator,
+    history, iteration), and both end where a third identical network ends."""
+    make = lambda: NeuralNetwork("Species ~ .", data=iris, hidden=[3], seed=4, dropout=0.0).train(
+        3, optimizer="adam", learn_rate=0.01, batch_size=32, validation=0.2, trace=0, tolerance=0)
+    net, third = make(), make()
+    twin = {"copy": copy.copy, "deepcopy": copy.deepcopy, "pickle": lambda n: pickle.loads(pickle.dumps(n))}[how](net)
+    before = whole_state(net)
+    twin.train(2, trace=0, tolerance=0)
+    twin.W1[0, 0] += 1.0
+    twin.optimizer_state["m"][:] = 7.0
+    twin.rng.random(5)
+    twin.set_data(iris.iloc[::2])
+    assert whole_state(net) == before
+    net.train(2, trace=0, tolerance=0)
+    third.train(2, trace=0, tolerance=0)
+    _compare(net, third)
+    assert twin.X.shape == (75, 5) and net.X.shape == (150, 5)
+
+
+def _validation_loss_by_hand(net):
+    """-Σ log softmax([1, σ(X W1)] W2)[y] over the kept validation rows, in plain numpy (no dropout: it is off
+    outside the training step)."""
+    val = net._split.val
+    X, codes = net.X[val], np.asarray(net.Y.codes)[val]
+    H = 1.0 / (1.0 + np.exp(-(X @ net.W1)))
+    Z = np.column_stack([np.ones(len(H)), H]) @ net.W2
+    Z -= Z.max(axis=1, keepdims=True)
+    return -(Z - np.log(np.exp(Z).sum(axis=1, keepdims=True)))[np.arange(len(val)), codes].sum()
+
+
+def test_the_validation_loss_without_dropout_is_the_loss_by_hand(iris):
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=[4], seed=5)
+    net.train(1, optimizer="adam", learn_rate=0.01, batch_size=30, validation=0.2, shuffle=False, trace=0, tolerance=0)
+    np.testing.assert_allclose(net.history["val_loss"].iloc[-1], _validation_loss_by_hand(net), rtol=1e-13)
+
+
+@pytest.mark.xfail(strict=True, reason="with dropout, the validation loss is computed from stale pass buffers: "
+                   "forward() on a buffer made with dropout but called without rng never writes H, so the output "
+                   "layer reads the last batch's (or uninitialised) activations; early stopping and the restored "
+                   "'best' model follow it, and the same seed gives different models")
+@pytest.mark.parametrize("batch_size", [30, None])
+def test_the_validation_loss_with_dropout_is_the_loss_by_hand(iris, batch_size):
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=[4], seed=5, dropout=0.5)
+    net.train(1, optimizer="adam", learn_rate=0.01, batch_size=batch_size, validation=0.2, shuffle=False, trace=0,
+              tolerance=0)
+    np.testing.assert_allclose(net.history["val_loss"].iloc[-1], _validation_loss_by_hand(net), rtol=1e-13)
