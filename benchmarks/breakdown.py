@@ -5,6 +5,9 @@
 
 Each phase is the real chainnet call on the real arrays, timed alone (best of several repeats), so the phases
 add up to about the iteration's time; the large case also times the same matrix products with PyTorch's BLAS.
+The entry points are chainnet's documented modules: ``propagation.forward`` / ``backward`` on
+``propagation.Buffers``, the ``losses`` table, the optimizer protocol on ``net.params``, and the steps of
+``training._loop`` as ``chainnet._run.Run`` names them (``check``, ``record``, ``stop``).
 """
 
 from __future__ import annotations
@@ -58,10 +61,26 @@ def phases(net, batch_rows, optimizer: str, learn_rate: float, number: int) -> d
     w = net.params.copy()
     out[f"update ({optimizer}, one call on the flat vector)"] = best(
         lambda: net.optimizer.step(state, w, g, 1e-12, 0.0, None), number)
-    spare = np.empty_like(net.params)
-    out["checkpoint copy + finiteness check (one call each)"] = best(
-        lambda: (np.copyto(spare, net.params), np.isfinite(net.params.sum())), number)
+    out.update(loop_steps(net, batch_rows, number))
     return out
+
+
+def loop_steps(net, batch_rows, number: int) -> dict:
+    """The loop's steps around the update, on a ``Run`` of a call made for it (its rows stay in the history)."""
+    from chainnet import training
+    from chainnet._run import Run
+    from chainnet.rollback import Snapshot
+    from chainnet.splits import training_data
+
+    s = training.settings(net, 1, learn_rate=1e-12, tolerance=0, trace=0, optimizer=net.optimizer,
+                          batch_size=None if batch_rows is None else len(batch_rows))
+    run = Run(net, s, training_data(net, None, s.batch_size), Snapshot(net))
+    loss = net.compute_loss()
+    run.check(loss, 1e-12)                                         # the blow-up rule's first call sets it up
+
+    return {"check: finite loss and weights, blow-up rule": best(lambda: run.check(loss, 1e-12), number),
+            "record: history row, checkpoint (params + state), trace": best(lambda: run.record(loss, 0.5, 1e-12), number),
+            "stop: the solver's test, tolerance, patience": best(lambda: run.stop(loss), number)}
 
 
 def small(number: int) -> None:

@@ -65,6 +65,8 @@ STAGES = [
 def wrap(module, attribute: str, label: str, spent: dict) -> bool:
     """Replace ``module.attribute`` by a timed twin that adds its seconds to ``spent[label]``."""
     owner, name = module, attribute
+    if module is None:
+        return False
     if "." in attribute:
         owner_name, name = attribute.split(".")
         owner = getattr(module, owner_name, None)
@@ -85,12 +87,19 @@ def wrap(module, attribute: str, label: str, spent: dict) -> bool:
     return True
 
 
+def _module(name: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError:   # a module of another chainnet version
+        return None
+
+
 def stage_medians(runs: int) -> dict:
     """Median CPU ms per construction of each stage found in this chainnet (CPU time: ``process_time``
     leaves out the time the process waits for a core on a loaded machine; a wrapped call costs about 1 µs)."""
     from chainnet import NeuralNetwork, datasets
     spent: dict = {}
-    found = [label for label, mod, attr in STAGES if wrap(importlib.import_module(mod), attr, label, spent)]
+    found = [label for label, mod, attr in STAGES if wrap(_module(mod), attr, label, spent)]
     iris = datasets.load_iris()
     per_run = {label: [] for label in found}
     for i in range(runs + 20):

@@ -62,9 +62,10 @@ class LossIncreaseWarning(UserWarning):
 def constant_loss(T: np.ndarray, task: str) -> float:
     """L0, the summed loss of the best constant prediction: Σ(y - ȳ)² (regression) or -Σ_k n_k log(n_k / n)
     (classification; T (n, 1) for two classes, else one-hot (n, K))."""
-    T = np.asarray(T, dtype=np.float64)
     if task == "regression":
-        return float(np.sum((T - T.mean(axis=0)) ** 2))
+        D = np.subtract(T, T.mean(axis=0, dtype=np.float64), dtype=np.float64)   # one (n, K) temporary
+        return float(np.vdot(D, D))
+    T = np.asarray(T, dtype=np.float64)
     counts = T.sum(axis=0) if T.shape[1] > 1 else np.array([len(T) - T.sum(), T.sum()])
     counts = counts[counts > 0]
     return float(-np.sum(counts * np.log(counts / len(T))))
@@ -133,48 +134,35 @@ def ending(reason: str, iteration: int, loss: float, optimizer) -> str:
 class Watch:
     """The blow-up rule over one ``train()`` call, and the state of its lowest loss to go back to.
 
-    ``after(loss, lr, last)`` is called once an iteration has updated the weights, with its loss, which was
-    measured at the weights of ``last``, the checkpoint slot of the iteration before (params, optimizer state,
-    iteration, generator state). ``noisy``: the iteration's loss is a sum over minibatches or has dropout, so
-    a trip is confirmed by ``full_loss()`` at the current weights before it fires."""
+    ``after(loss, lr)`` is called once an iteration has updated the weights, with its loss, which was measured
+    at the weights of the checkpoint's finished slot (the iteration before: params, optimizer state, iteration,
+    generator state); a new lowest loss pins that slot (``Checkpoint.pin``, no copy). ``noisy``: the
+    iteration's loss is a sum over minibatches or has dropout, so a trip is confirmed by ``full_loss()`` at the
+    current weights before it fires."""
 
-    def __init__(self, net, T, noisy: bool, full_loss, snapshot):
+    def __init__(self, net, T, noisy: bool, full_loss, snapshot, checkpoint):
         self.net, self.constant, self.noisy, self.full_loss = net, constant_loss(T, net.task), noisy, full_loss
-        self.snapshot, self.start, self.rule, self.kept = snapshot, net.iteration, None, None
+        self.snapshot, self.checkpoint, self.start, self.rule = snapshot, checkpoint, net.iteration, None
 
-    def after(self, loss: float, lr: float, last) -> None:
+    def after(self, loss: float, lr: float) -> None:
         if self.rule is None:
             self.rule = BlowUpGuard(loss, self.constant)
-            self._keep(last)
+            self.checkpoint.pin()
             return
         if self.rule.blown(loss) and (not self.noisy or self.rule.blown(self.full_loss())):
             self._fire(loss, lr)
         if self.rule.update(loss):
-            self._keep(last)
-
-    def _keep(self, slot) -> None:
-        if self.kept is None:
-            self.kept = {"params": slot.params.copy(), "state": {k: v.copy() for k, v in slot.state.items()}}
-        np.copyto(self.kept["params"], slot.params)
-        for k, v in slot.state.items():
-            np.copyto(self.kept["state"][k], v)
-        self.kept["iteration"], self.kept["rng"] = slot.iteration, slot.rng
+            self.checkpoint.pin()
 
     def _fire(self, loss: float, lr: float) -> None:
         """Back to the lowest-loss state of the call (weights, optimizer state, iteration, history, generator);
         when that is where the call started, the whole call is undone."""
-        net, kept, iteration = self.net, self.kept, self.net.iteration + 1
-        threshold = self.rule.threshold()
-        if kept["iteration"] == self.start:
+        net, iteration, threshold = self.net, self.net.iteration + 1, self.rule.threshold()
+        if self.checkpoint.slots[self.checkpoint.pinned].iteration == self.start:
             self.snapshot.restore()
             where = f"as before this call (iteration {self.start})"
         else:
-            np.copyto(net.params, kept["params"])
-            for k, v in net.optimizer_state.items():
-                np.copyto(v, kept["state"][k])
-            net.iteration = kept["iteration"]
-            del net._history[net.iteration:]
-            net.rng.bit_generator.state = kept["rng"]
+            self.checkpoint.restore_pinned()
             where = f"as after iteration {net.iteration}"
         raise DivergedError(blown_message(iteration, loss, lr, self.rule.best, self.constant, threshold, where))
 

@@ -115,7 +115,7 @@ class Design:
         X, kept, spec, lhs = _fit_matrix(t, frame, context)
         response, names = lhs if t.response is None else (frame[t.response].iloc[kept], ())
         task, classes, targets = _response.fit_response(response, t.response, t.qlhs, task, names)
-        dtypes = frame.dtypes
+        dtypes = dict(frame.dtypes.items())
         levels = {c: tuple(levels_of(frame[c])) for c in t.predictors
                   if is_categorical(dtypes[c]) or in_call_C(t.qrhs, c)}
         design = cls(formula=formula, response=t.response, predictors=t.predictors,

@@ -12,7 +12,7 @@ the derivative of the link cancels the derivative of the log-likelihood, e.g. fo
 dL/dŷ · dŷ/dz = (ŷ - t)/(ŷ(1 - ŷ)) · ŷ(1 - ŷ) = ŷ - t; the softmax's Jacobian cancels the same way.
 
 Exactness. Every loss is summed from per-element terms that are never negative, each in a stable form
-(torch's): max(z, 0) - z·t + log1p(e^(-|z|)) for the bernoulli, log Σ_k e^(Z_ik - m_i) - (z_iy - m_i) with the
+(torch's): softplus((1 - 2t) z) = max(v, 0) + log1p(e^(-|v|)) at v = (1 - 2t) z for the bernoulli, log Σ_k e^(Z_ik - m_i) - (z_iy - m_i) with the
 row maximum m_i for the multinomial; so no large sums cancel. The terms are formed and summed in float64 even
 when ``Z`` is float32 (the (n, K) output layer is small next to the hidden layers).
 
@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import identity, sigmoid
+from .activations import identity, sigmoid, softplus
 
 
 def _float64(A: np.ndarray) -> np.ndarray:
@@ -37,7 +37,9 @@ def _float64(A: np.ndarray) -> np.ndarray:
 
 def _total(terms: np.ndarray, w) -> float:
     """Σ_i w_i Σ_k terms_ik (float64, pairwise sums)."""
-    return float(terms.sum() if w is None else np.dot(w, terms.reshape(len(terms), -1).sum(axis=1)))
+    if w is None:
+        return float(np.add.reduce(terms, axis=None))
+    return float(np.dot(w, terms.reshape(len(terms), -1).sum(axis=1)))
 
 
 def _weigh(delta: np.ndarray, w) -> np.ndarray:
@@ -48,13 +50,14 @@ def _weigh(delta: np.ndarray, w) -> np.ndarray:
 
 
 def bernoulli(Z, T=None, sample_weight=None, output=None, delta=None):
-    """σ(Z); L = Σ w [max(z, 0) - z·t + log1p(e^(-|z|))] (= log(1 + e^z) - t·z, never negative for t in {0, 1});
-    δ = w (σ(Z) - T)."""
+    """σ(Z); L = Σ w [log(1 + e^z) - t·z] = Σ w softplus((1 - 2t)·z) for t in {0, 1} (t = 1: log(1 + e^z) - z =
+    log(1 + e^-z)), never negative; softplus(v) = logaddexp(0, v) = max(v, 0) + log1p(e^(-|v|)) is torch's stable
+    form. δ = w (σ(Z) - T)."""
     output = sigmoid(Z, out=output)
     if T is None:
         return output, None, None
-    z = _float64(Z)
-    terms = np.maximum(z, 0.0) - z * T + np.log1p(np.exp(-np.abs(z)))
+    v = _float64(Z) * (1.0 - 2.0 * T)              # (1 - 2t) z, in float64 (the 0/1 targets are exact)
+    terms = softplus(v, out=v)
     return output, _total(terms, sample_weight), _weigh(np.subtract(output, T, out=delta), sample_weight)
 
 
@@ -62,29 +65,38 @@ def multinomial(Z, T=None, sample_weight=None, output=None, delta=None):
     """softmax(Z); L = Σ_i w_i [log Σ_k e^S_ik - S_iy] with S = Z - rowmax(Z) <= 0 (both terms >= 0);
     δ = w (softmax(Z) - T). ``T`` is one-hot."""
     z = _float64(Z)
-    S = z - z.max(axis=1, keepdims=True)           # S <= 0: e^S <= 1 cannot overflow
+    S = z - np.maximum.reduce(z, axis=1, keepdims=True)   # S <= 0: e^S <= 1 cannot overflow
     E = np.exp(S)
-    s = E.sum(axis=1, keepdims=True)               # s >= 1 (the maximum contributes e^0 = 1)
+    s = np.add.reduce(E, axis=1, keepdims=True)           # s >= 1 (the maximum contributes e^0 = 1)
     output = np.divide(E, s, out=np.empty_like(Z) if output is None else output, casting="same_kind")
     if T is None:
         return output, None, None
-    log_s = np.log(s)
+    log_s = np.log(s, out=s)
     w = sample_weight
     if w is None:
-        loss = float(log_s.sum() - np.vdot(T, S))  # Σ log s >= 0 and -Σ T·S >= 0: a sum, nothing cancels
+        loss = float(np.add.reduce(log_s, axis=None) - _inner(T, S))  # Σ log s >= 0, -Σ T·S >= 0: nothing cancels
     else:
         loss = float(np.dot(w, log_s[:, 0]) - np.dot(w, np.einsum("ik,ik->i", T, S)))
     return output, loss, _weigh(np.subtract(output, T, out=delta), w)
 
 
+def _inner(A: np.ndarray, B: np.ndarray) -> float:
+    """Σ_ik A_ik B_ik, read in the arrays' memory order (two unit-by-unit arrays are not copied)."""
+    return np.vdot(A.T, B.T) if A.flags.f_contiguous and B.flags.f_contiguous else np.vdot(A, B)
+
+
 def gaussian(Z, T=None, sample_weight=None, output=None, delta=None):
-    """Identity output; L = Σ_i w_i Σ_k (Z_ik - T_ik)²; δ = 2 w (Z - T)."""
+    """Identity output; L = Σ_i w_i Σ_k (Z_ik - T_ik)²; δ = 2 w (Z - T). Unweighted, Σ r² is one inner product
+    (in float64: float32 residuals are cast chunk by chunk, not copied whole)."""
     output = identity(Z, out=output)
     if T is None:
         return output, None, None
     R = np.subtract(Z, T, out=delta)
-    r = _float64(R)
-    loss = _total(r * r, sample_weight)
+    if sample_weight is None:
+        loss = float(_inner(R, R) if R.dtype == np.float64 else np.einsum("ik,ik->", R, R, dtype=np.float64))
+    else:
+        r = _float64(R)
+        loss = _total(r * r, sample_weight)
     R *= 2.0
     return output, loss, _weigh(R, sample_weight)
 

@@ -39,22 +39,23 @@ def complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> tuple[pd
     the columns whose missing values dropped them. Categories no kept row has are dropped (R's
     ``drop.unused.levels``), so a subset or the rows dropped leave no all-zero design column. The data is
     not copied when every row is complete and every category is used (the frame returned is read only)."""
-    missing = (np.column_stack([_missing(data[c]) for c in used]) if used
-               else np.zeros((len(data), 0), dtype=bool))
+    columns = [data[c] for c in used]
+    missing = np.column_stack([_missing(s) for s in columns]) if used else np.zeros((len(data), 0), dtype=bool)
     keep = ~missing.any(axis=1)
     if not keep.any():
         raise DataError(f"no rows left after dropping rows with missing values in the columns {used} "
                         f"that formula {formula!r} uses")
-    out = data if keep.all() else data.loc[keep]
-    unused = [c for c in used if _has_unused_categories(out[c])]
+    out, dropped = (data, data.index[:0]) if keep.all() else (data.loc[keep], data.index[~keep])
+    unused = [c for c, s in zip(used, columns) if _has_unused_categories(s if out is data else out[c])]
     if unused:
         out = out.assign(**{c: out[c].cat.remove_unused_categories() for c in unused})
-    columns = tuple(c for c, any_missing in zip(used, missing.any(axis=0)) if any_missing)
-    return out, data.index[~keep], columns
+    return out, dropped, tuple(c for c, any_missing in zip(used, missing.any(axis=0)) if any_missing)
 
 
 def _missing(series: pd.Series) -> np.ndarray:
-    """Which values are missing (numpy floats: NaN; numpy integers and booleans: none; else pandas' isna)."""
+    """Which values are missing (categories: code -1; numpy floats: NaN; integers, booleans: none; else isna)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.array.codes < 0
     kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else None
     if kind == "f":
         return np.isnan(series.to_numpy())

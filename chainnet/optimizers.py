@@ -96,7 +96,7 @@ class Nesterov(Momentum):
         b = state["b"]
         b *= self.momentum
         b += g                                        # velocity
-        step = b * self.momentum
+        step = np.multiply(b, self.momentum)
         step += g
         step *= lr
         w -= step                                     # look-ahead step: w ← w - lr·(g + μ·b)
@@ -114,12 +114,13 @@ class RMSprop(Optimizer):
         return {"alpha": self.alpha, "eps": self.eps}
 
     def update(self, state, w, g, lr):
-        v = state["v"]
+        v, tmp = state["v"], np.multiply(g, 1.0 - self.alpha)    # one temporary, reused below
+        tmp *= g
         v *= self.alpha
-        v += (1.0 - self.alpha) * g * g               # running mean of squared gradients: v ← α·v + (1-α)·g²
-        denominator = np.sqrt(v)
+        v += tmp                                      # running mean of squared gradients: v ← α·v + (1-α)·g²
+        denominator = np.sqrt(v, out=tmp)
         denominator += self.eps
-        step = g / denominator
+        step = np.divide(g, denominator, out=tmp)
         step *= lr
         w -= step                                     # w ← w - lr·g / (√v + ε)
 
@@ -143,14 +144,18 @@ class Adam(Optimizer):
 
     def update(self, state, w, g, lr):
         (b1, b2), m, v, t = self.betas, state["m"], state["v"], int(state["t"])
-        m += (1.0 - b1) * (g - m)                     # first moment: m ← m + (1-β1)(g - m) = β1·m + (1-β1)·g
+        tmp = np.subtract(g, m)                       # one temporary, reused by every line below
+        tmp *= 1.0 - b1
+        m += tmp                                      # first moment: m ← m + (1-β1)(g - m) = β1·m + (1-β1)·g
+        tmp = np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
         v *= b2
-        v += (1.0 - b2) * (g * g)                     # second moment: v ← β2·v + (1-β2)·g²
+        v += tmp                                      # second moment: v ← β2·v + (1-β2)·g²
         # With the bias corrections c1 = 1-β1^t, c2 = 1-β2^t:  lr·m̂/(√v̂ + ε) = (lr·√c2/c1)·m / (√v + ε·√c2)
         root_c2 = math.sqrt(1.0 - b2 ** t)
-        denominator = np.sqrt(v)
+        denominator = np.sqrt(v, out=tmp)
         denominator += self.eps * root_c2
-        step = m / denominator
+        step = np.divide(m, denominator, out=tmp)
         step *= lr * root_c2 / (1.0 - b1 ** t)
         w -= step                                     # w ← w - lr·m̂/(√v̂ + ε)
 

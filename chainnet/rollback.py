@@ -3,9 +3,10 @@
 - ``Snapshot``: the whole state a ``train()`` call may change (weights, optimizer with its state and step
   count, generator, iteration, history, output, validation split). A call that raises restores it, so the
   network is bit-identical to before the call.
-- ``Checkpoint``: the state after the last finished iteration, for Ctrl-C. It is written into two slots in
-  turn and the finished slot is named by one assignment, so an interrupt arriving while it is being written
-  leaves the previous slot whole: a restore never mixes two iterations.
+- ``Checkpoint``: the state after the last finished iteration, for Ctrl-C. It is written into a spare slot
+  and the finished slot is named by one assignment, so an interrupt arriving while it is being written
+  leaves the previous slot whole: a restore never mixes two iterations. A third slot keeps the iteration
+  of the call's lowest loss for the blow-up rule (``pin``) without copying it.
 - ``Best``: the state at the lowest validation loss, restored (weights, optimizer state, iteration, history,
   generator together) when training ends with validation data.
 """
@@ -65,27 +66,40 @@ class _Slot:
 
 
 class Checkpoint:
-    """The model after the last finished iteration. ``draws``: whether iterations draw from the generator
-    (shuffling, dropout); when they do not, its state is read once."""
+    """The model after the last finished iteration, and one iteration kept aside on request. ``draws``: whether
+    iterations draw from the generator (shuffling, dropout); when they do not, its state is read once.
+
+    Three slots: the finished one (``current``), the one before it (``previous``) and the one ``pin()`` kept
+    (the weights of the call's lowest loss, for ``convergence.Watch``). ``save`` writes into a slot that is
+    neither the finished nor the pinned one, so keeping the lowest loss's weights costs no copy."""
 
     def __init__(self, net, draws: bool):
         self.net, self.draws = net, draws
-        self.slots, self.current = (_Slot(net), _Slot(net)), 0
+        self.slots, self.current, self.previous, self.pinned = (_Slot(net), _Slot(net), _Slot(net)), 0, 0, None
         self.slots[0].fill(net, True)
 
     def save(self) -> None:
-        spare = 1 - self.current
+        spare = (self.current + 1) % 3
+        if spare == self.pinned:                # of three slots one is neither finished nor pinned
+            spare = (spare + 1) % 3
         self.slots[spare].fill(self.net, self.draws)
         if not self.draws:
             self.slots[spare].rng = self.slots[self.current].rng
-        self.current = spare  # one store: until here the previous slot is the finished one
+        self.previous, self.current = self.current, spare  # one store names the finished slot (Ctrl-C safe)
+
+    def pin(self) -> None:
+        """Keep the finished slot (until the next ``pin``): ``save`` will not overwrite it."""
+        self.pinned = self.current
 
     def restore(self) -> None:
         self.slots[self.current].put_back(self.net)
 
     def restore_previous(self) -> None:
         """Back to the iteration before the last finished one (there is one once two have been saved)."""
-        self.slots[1 - self.current].put_back(self.net)
+        self.slots[self.previous].put_back(self.net)
+
+    def restore_pinned(self) -> None:
+        self.slots[self.pinned].put_back(self.net)
 
     def __repr__(self) -> str:
         return f"Checkpoint(iteration={self.slots[self.current].iteration})"

@@ -23,7 +23,6 @@ is b times the gradient of the mean loss that torch and Keras use. Hence:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +30,11 @@ import numpy as np
 
 from . import checks, convergence
 from . import restarts as starts
+from ._run import Run
 from .errors import ArgumentError, DivergedError
 from .optimizers import GD, OPTIMIZERS, get_optimizer
-from .progress import Reporter, metric_name, tqdm_class
-from .rollback import Best, Checkpoint, Snapshot
+from .progress import tqdm_class
+from .rollback import Snapshot
 from .schedules import get_schedule
 from .scoring import class_codes, history_frame, metric, targets, total_weight  # noqa: F401 - re-exported
 from .splits import Data, training_data
@@ -148,128 +148,18 @@ def _fresh_state(spec, w: np.ndarray) -> dict:
 
 def _loop(net, s: Settings, data: Data, snapshot: Snapshot) -> None:
     """Iterations until ``s.iterations``, the tolerance or the patience; Ctrl-C keeps the last finished one."""
-    reporter, start = Reporter(s.iterations, s.trace, s.progress, net.task), net.iteration
-    checkpoint = Checkpoint(net, draws=any(net.dropout) or (s.batch_size is not None and s.shuffle))
-    best, message = Best(net, s.patience) if data.X_val is not None else None, None
-    watch = convergence.Watch(net, data.T, any(net.dropout) or s.batch_size is not None,
-                              lambda: net._evaluate(data.X, data.T, sample_weight=data.w)[0], snapshot)
-    why = None  # how the call ends (chainnet.convergence.REASONS); None while it runs or when it raises
+    run, why = Run(net, s, data, snapshot), None   # why: how the call ends (convergence.REASONS); None if it raises
     try:
         for _ in range(s.iterations):
-            lr = s.learn_rate * (s.schedule.factor(net.iteration, start, s.iterations) if s.schedule else 1.0)
-            loss, score = _epoch(net, s, data, lr)                        # batches: forward, loss, backward, update
-            if not (math.isfinite(loss) and math.isfinite(net.params.sum())):
-                _diverged(net, loss, lr, start, checkpoint, snapshot)     # raises
-            watch.after(loss, lr, checkpoint.slots[checkpoint.current])   # raises on a blow-up
-            row = _record(net, data, loss, score, lr, best)               # the history row, validation
-            checkpoint.save()
-            reporter.row(net.iteration, row)
-            why = convergence.reason(net, loss, s.tolerance, best is not None and best.exhausted())
+            lr = run.rate()                        # learn_rate times the schedule's factor
+            loss, score = run.epoch(lr)            # batches: forward, loss, backward, update
+            run.check(loss, lr)                    # finite? blown up? (raises DivergedError)
+            run.record(loss, score, lr)            # history row, validation, checkpoint, trace line
+            why = run.stop(loss)                   # stop? the solver's test, the tolerance, the patience
             if why is not None:
-                break                                                     # stop
-        final = _final_loss(net, s, data)
-        if not math.isfinite(final):                                      # the last update broke the loss
-            _diverged(net, final, lr, start, checkpoint, snapshot)
-        why = why or "iterations"
-        message = best.restore() if best is not None else None
+                break
+        why = run.end(why or "iterations", lr)     # the last update's loss checked, the best weights restored
     except KeyboardInterrupt:
-        checkpoint.restore()
-        message, why = f"Interrupted: kept the model as after iteration {net.iteration}", "interrupted"
+        why = run.interrupted()                    # back to the last finished iteration
     finally:
-        _close(net, s, reporter, message, why)
-
-
-def _close(net, s: Settings, reporter, message, why) -> None:
-    """Record how the call ended (not when it raises) and print the last lines: the solvers' ending line."""
-    if why is not None:
-        net.converged, net.convergence = convergence.CONVERGED[why], why
-        if s.trace and getattr(net.optimizer, "full_batch_only", False) and net._history:
-            ending = convergence.ending(why, net.iteration, net._history[-1]["loss"], net.optimizer)
-            message = "\n".join(filter(None, [message, ending]))
-    reporter.close(message if message and (s.trace or s.progress or message.startswith("Interrupted")) else None)
-
-
-def _epoch(net, s: Settings, data: Data, lr: float) -> tuple[float, float]:
-    """One pass over the training rows: the summed loss and the accuracy (or RMSE), as trained."""
-    n, k = data.T.shape
-    rng, W = net.rng if any(net.dropout) else None, total_weight(n, data.w)
-    if s.batch_size is None:
-        loss, score = _step(net, data.X, data.T, data.codes, 1.0, lr, rng, closure=True, w=data.w)
-        return loss, metric(score, W, k, net.task)
-    order = net.rng.permutation(n) if s.shuffle else None
-    loss = score = 0.0
-    for first in range(0, n, s.batch_size):
-        rows = slice(first, first + s.batch_size) if order is None else order[first:first + s.batch_size]
-        codes = None if data.codes is None else data.codes[rows]
-        share = min(s.batch_size, n - first) / n                          # the batch's share of the penalty
-        batch_loss, batch_score = _step(net, data.X[rows], data.T[rows], codes, share, lr, rng,
-                                        w=None if data.w is None else data.w[rows])
-        loss, score = loss + batch_loss, score + batch_score
-    return loss, metric(score, W, k, net.task)
-
-
-def _step(net, X, T, codes, share: float, lr: float, rng, closure: bool = False, w=None) -> tuple[float, float]:
-    """One update from one batch: forward, loss (with ``share`` of the decay penalty), backward, update.
-    Returns the batch's objective and its correct predictions (regression: squared error), weighted by the
-    rows' case weights ``w`` when given."""
-    loss, fit, output = net._evaluate(X, T, share, net._grad_views, net._buffers_for(len(X)), rng, sample_weight=w)
-    at = (lambda v: net._objective_at(v, X, T, w)) if closure else None
-    net.optimizer.step(net.optimizer_state, net.params, net._grad, lr, loss, at)
-    if codes is None:
-        return loss, fit
-    right = class_codes(output) == codes
-    return loss, float(np.count_nonzero(right)) if w is None else float(np.dot(w, right))
-
-
-def _record(net, data: Data, loss: float, score: float, lr: float, best) -> dict:
-    """Append the iteration's history row (validation scored at the weights after the update)."""
-    row = {"loss": loss, metric_name(net.task): score}
-    if data.X_val is not None:
-        row.update(net._validation_scores(data.X_val, data.T_val, data.w_val))
-    row["learn_rate"] = lr
-    net._history.append(row)
-    net.iteration += 1
-    if best is not None:
-        best.update(row["val_loss"])
-    return row
-
-
-def _final_loss(net, s: Settings, data: Data) -> float:
-    """The loss at the weights the call ends with (an iteration's loss is taken before its update, so the last
-    update is otherwise unchecked): over all training rows for full batches, over the first batch's rows for
-    minibatches; no dropout, nothing drawn."""
-    rows = len(data.X) if s.batch_size is None else s.batch_size
-    return net._evaluate(data.X[:rows], data.T[:rows], rows / len(data.X), None, net._buffers_for(rows))[0]
-
-
-def _diverged(net, loss: float, lr: float, start: int, checkpoint: Checkpoint, snapshot: Snapshot) -> None:
-    """Keep the last iteration whose loss is known finite and no worse than the call's first (else undo the
-    call), then raise. A finite loss with broken weights: the update broke them, undo it; an infinite loss:
-    the previous update broke the weights' loss, undo both."""
-    i = net.iteration + 1
-    if i == start + 1 and not math.isfinite(loss):          # nothing of this call is known to be finite
-        snapshot.restore()
-        start_loss = net.compute_loss()
-        if not math.isfinite(start_loss):
-            raise DivergedError(_starting_loss_message(net, start_loss))
-    else:
-        first = net._history[start]["loss"] if len(net._history) > start else loss
-        kept = loss if math.isfinite(loss) else net._history[-1]["loss"]
-        checkpoint.restore() if math.isfinite(loss) else checkpoint.restore_previous()
-        if kept > first or net.iteration == start:   # nothing kept: undo the whole call
-            snapshot.restore()
-    where = f"as after iteration {net.iteration}" if net.iteration > start else \
-        f"as before this call (iteration {start})"
-    raise DivergedError(f"training diverged at iteration {i}: the loss became {loss} with learn_rate={lr:g}; "
-                        f"the model is kept {where}, where its loss is finite and no worse than at the start. "
-                        f"Try a smaller learn_rate, e.g. {lr / 10:g}")
-
-
-def _starting_loss_message(net, loss: float) -> str:
-    scale = max(float(np.max(np.abs(net._T), initial=0.0)), float(np.max(np.abs(net.X), initial=0.0)))
-    cause = (f"the data are too large for {np.dtype(net.dtype).name} arithmetic (values up to {scale:.3g}): "
-             "rescale the response and predictors, or pass standardize=True"
-             if scale > 1e100 else "the current weights give an infinite loss on these data: assign smaller "
-             "weights or build the network again")
-    return (f"the loss is already {loss} at the weights this call starts from, before any update: {cause}. "
-            "The model is unchanged")
+        run.close(why)

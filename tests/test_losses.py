@@ -127,3 +127,21 @@ def test_out_arrays_are_written_and_the_task_picks_the_loss():
     assert out is output and d is delta and np.allclose(output.sum(1), 1.0)
     assert [loss_for("classification", 2).name, loss_for("classification", 3).name, loss_for("regression", None).name] \
         == ["bernoulli", "multinomial", "gaussian"]
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("orders", ["CC", "FF", "CF", "FC"])
+def test_any_memory_order_of_scores_and_targets_gives_torchs_loss(name, dtype, orders):
+    """Training keeps Z, output and delta unit by unit (Fortran order) and the targets too; the public verbs
+    pass C arrays: every mix gives torch's loss and delta, written into out arrays of either order."""
+    Z, T = data(name, n=40)
+    z = torch.tensor(Z, requires_grad=True)
+    reference = torch_loss(name, z, torch.tensor(T))
+    reference.backward()
+    Zo, To = (np.array(A, order=o, dtype=dtype) for A, o in zip((Z, T), orders))
+    output, delta = np.empty_like(Zo, order="F"), np.empty_like(Zo, order="F")
+    _, loss, d = LOSSES[name].evaluate(Zo, To, None, output, delta)
+    rtol = 1e-13 if dtype == np.float64 else 1e-6
+    assert loss == pytest.approx(reference.item(), rel=rtol)
+    np.testing.assert_allclose(d, z.grad.numpy(), rtol=1e-12 if dtype == np.float64 else 1e-5, atol=1e-6)
