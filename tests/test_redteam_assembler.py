@@ -640,3 +640,18 @@ def test_the_validation_loss_with_dropout_is_the_loss_by_hand(iris, batch_size):
     net.train(1, optimizer="adam", learn_rate=0.01, batch_size=batch_size, validation=0.2, shuffle=False, trace=0,
               tolerance=0)
     np.testing.assert_allclose(net.history["val_loss"].iloc[-1], _validation_loss_by_hand(net), rtol=1e-13)
+
+
+@pytest.mark.parametrize("verb", [lambda n: n.train(2), lambda n: n.backpropagate(), lambda n: n.feedforward(),
+                                  lambda n: n.accuracy(), lambda n: n.gradients(), lambda n: n.summary()],
+                         ids=["train", "backpropagate", "feedforward", "accuracy", "gradients", "summary"])
+def test_a_lean_model_refuses_what_needs_data_and_changes_nothing(iris, tmp_path, verb):
+    net = _net(iris)
+    lean = NeuralNetwork.load(net.save(tmp_path / "m.npz", include_data=False) and tmp_path / "m.npz")
+    before = _fields(copy.deepcopy(lean))
+    with pytest.raises(ChainnetError, match=r"no training data.*set_data"):
+        verb(lean)
+    after = _fields(lean)
+    assert before.pop("design") == after.pop("design")
+    for name in before:
+        _same(before[name], after[name], name)
