@@ -632,10 +632,6 @@ def test_the_validation_loss_without_dropout_is_the_loss_by_hand(iris):
     np.testing.assert_allclose(net.history["val_loss"].iloc[-1], _validation_loss_by_hand(net), rtol=1e-13)
 
 
-@pytest.mark.xfail(strict=True, reason="with dropout, the validation loss is computed from stale pass buffers: "
-                   "forward() on a buffer made with dropout but called without rng never writes H, so the output "
-                   "layer reads the last batch's (or uninitialised) activations; early stopping and the restored "
-                   "'best' model follow it, and the same seed gives different models")
 @pytest.mark.parametrize("batch_size", [30, None])
 def test_the_validation_loss_with_dropout_is_the_loss_by_hand(iris, batch_size):
     net = NeuralNetwork("Species ~ .", data=iris, hidden=[4], seed=5, dropout=0.5)
