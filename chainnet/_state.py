@@ -16,6 +16,7 @@ the pass buffers and the validation split.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -25,10 +26,11 @@ import pandas as pd
 from . import case_weights, checks
 from .activations import get_activation
 from .design import Design
-from .errors import ArgumentError, ArgumentTypeError, DataError
+from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError
 from .fields import checked_response
 from .initializers import resolve_init
 from .losses import loss_for
+from .optim import OPTIMIZERS
 
 
 @dataclass
@@ -183,9 +185,12 @@ def _case_weights(w, n: int):
 
 
 def _output(output, shape: tuple):
+    """None, or the last forward pass (n, K): no NaN (finite weights and X make none; an overflow to inf can)."""
     if output is not None and (not isinstance(output, np.ndarray) or output.shape != shape):
         raise DataError(f"output (the last forward pass) must have shape {shape}, got "
                         f"{getattr(output, 'shape', type(output).__name__)}")
+    if output is not None and (output.dtype.kind != "f" or np.isnan(output).any()):
+        raise DataError("output (the last forward pass) must be floats without NaN; feedforward() makes it")
     return output
 
 
@@ -196,8 +201,15 @@ def _generator(rng) -> np.random.Generator:
 
 
 def _history(rows) -> list:
+    """One dict per iteration, each with a finite ``loss`` and ``learn_rate`` and no NaN: what summary(),
+    plot_loss() and the repr read."""
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise DataError("the history must be a list of rows, one dict per iteration")
+    for i, row in enumerate(rows):
+        numbers = all(checks.is_real(v) and not math.isnan(v) for v in row.values())
+        if not (numbers and math.isfinite(row.get("loss", math.nan)) and math.isfinite(row.get("learn_rate", math.nan))):
+            raise DataError(f"history row {i + 1} must hold numbers (no NaN) with a finite loss and learn_rate, "
+                            f"as train() records them; got {row}")
     return rows
 
 
@@ -216,19 +228,34 @@ def _validation(validation, n: int):
 
 def check_optimizer(optimizer, state, n: int, dtype) -> dict | None:
     """Both None (never trained), or an optimizer and its state: exactly the arrays (names, shapes, dtypes) of
-    ``optimizer.init_state(n, dtype)``, with a step count ``t`` >= 0. Returns the state in the template's order."""
+    ``optimizer.init_state(n, dtype)``, holding values its steps can make (``optimizer.check_state``: a step
+    count ``t`` >= 0, no NaN ...). Returns the state in the template's order."""
     if optimizer is None and state is None:
         return None
     if optimizer is None or not isinstance(state, dict):
         raise ArgumentError("an optimizer needs its state and a state its optimizer (both or neither)")
-    template = optimizer.init_state(n, dtype)
-    if set(state) != set(template):
-        raise ArgumentError(f"optimizer {optimizer.name!r} keeps the state {list(template)}, got {list(state)}")
-    for name, want in template.items():
+    shapes = _state_shapes(optimizer, n, dtype)
+    if set(state) != set(shapes):
+        raise ArgumentError(f"optimizer {optimizer.name!r} keeps the state {list(shapes)}, got {list(state)}")
+    for name, (shape, kind) in shapes.items():
         a = state[name]
-        if not isinstance(a, np.ndarray) or a.shape != want.shape or a.dtype != want.dtype:
-            raise ArgumentError(f"optimizer state {name!r} must be an array of shape {want.shape} and dtype "
-                                f"{want.dtype}, got {getattr(a, 'shape', type(a).__name__)}")
-    if int(state["t"]) < 0:
-        raise ArgumentError(f"the optimizer's step count t must be >= 0, got {int(state['t'])}")
-    return {name: state[name] for name in template}
+        if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != kind:
+            raise ArgumentError(f"optimizer state {name!r} must be an array of shape {shape} and dtype "
+                                f"{kind}, got {getattr(a, 'shape', type(a).__name__)}")
+    if callable(getattr(optimizer, "check_state", None)):
+        try:
+            optimizer.check_state(state)
+        except ChainnetError:
+            raise
+        except ValueError as exc:        # the optimizer's own rule: ValueError with the reason
+            raise DataError(f"{exc} (optimizer {optimizer.name!r})") from exc
+    return {name: state[name] for name in shapes}
+
+
+def _state_shapes(optimizer, n: int, dtype) -> dict:
+    """name -> (shape, dtype) of the optimizer's state: from ``state_shapes`` for a built-in (nothing of the
+    state's size is allocated, so a file's L-BFGS history_size of 10**12 is refused, not a MemoryError), from
+    a fresh ``init_state`` for any other object (a subclass may keep another state)."""
+    if type(optimizer) is OPTIMIZERS.get(getattr(optimizer, "name", None)):
+        return optimizer.state_shapes(n, dtype)
+    return {name: (a.shape, a.dtype) for name, a in optimizer.init_state(n, dtype).items()}

@@ -16,13 +16,14 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _is_real(value) -> bool:
+def is_real(value) -> bool:
+    """A real number (a numpy one too), not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _is_count(value) -> bool:
     """An integer, or a real number with an integral value, as R writes counts (``1e4``, ``5.0``); not a bool."""
-    return _is_int(value) or (_is_real(value) and not isinstance(value, np.bool_) and math.isfinite(value)
+    return _is_int(value) or (is_real(value) and not isinstance(value, np.bool_) and math.isfinite(value)
                               and float(value).is_integer())
 
 
@@ -51,14 +52,14 @@ def dtype(value) -> type:
 
 
 def non_negative(name: str, value) -> float:
-    if not (_is_real(value) and math.isfinite(value) and value >= 0):
+    if not (is_real(value) and math.isfinite(value) and value >= 0):
         raise ArgumentError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
 
 
 def positive(name: str, value, example: str = "") -> float:
     """The one positive-finite check (learning rates, eps, schedule factors, steps ...)."""
-    if not (_is_real(value) and math.isfinite(value) and value > 0):
+    if not (is_real(value) and math.isfinite(value) and value > 0):
         raise ArgumentError(f"{name} must be a positive finite number{example}, got {value!r}")
     return float(value)
 
@@ -69,7 +70,7 @@ def learn_rate(value) -> float:
 
 def unit_interval(name: str, value) -> float:
     """A number in [0, 1): momentum, decay rates of running means."""
-    if not (_is_real(value) and 0.0 <= value < 1.0):
+    if not (is_real(value) and 0.0 <= value < 1.0):
         raise ArgumentError(f"{name} must be a number in [0, 1), got {value!r}")
     return float(value)
 
@@ -113,14 +114,14 @@ def dropout(rate, layers: int) -> tuple[float, ...]:
     if len(rates) != layers:
         raise ArgumentError(f"dropout needs one rate per hidden layer ({layers}), got {list(rate)}")
     for p in rates:
-        if not (_is_real(p) and 0 <= p < 1):
+        if not (is_real(p) and 0 <= p < 1):
             raise ArgumentError(f"dropout rates must be in [0, 1), got {p!r}")
     return tuple(float(p) for p in rates)
 
 
 def is_fraction(value) -> bool:
     """A real number strictly between 0 and 1 (a numpy float too); ``1`` and ``True`` are not fractions."""
-    return _is_real(value) and not _is_int(value) and 0 < value < 1
+    return is_real(value) and not _is_int(value) and 0 < value < 1
 
 
 def seed(value) -> None:

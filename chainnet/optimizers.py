@@ -7,6 +7,9 @@ The protocol (what a network asks of an optimizer; the solvers' lbfgs, bfgs and 
 - ``init_state(n, dtype) -> dict[str, np.ndarray]``: fresh state for ``n`` parameters, named numpy arrays
   only (0-d arrays for scalars, a leading "pairs" axis for histories), so the network can checkpoint, restore
   and save any optimizer's state generically. Every built-in state holds ``"t"`` (0-d int64): steps taken.
+- ``state_shapes(n, dtype) -> dict[str, (shape, dtype)]`` (built-ins): what ``init_state`` makes, without
+  allocating it; ``check_state(state)`` raises ValueError naming an array whose values no step makes (NaN, a
+  negative mean of squares, an L-BFGS pair count outside 0..history_size). A loaded or unpickled state passes both.
 - ``step(state, w, g, lr, loss, closure) -> None``: update the flat parameter vector ``w`` (1-D, float64 or
   float32, the network's live buffer) in place, from ``g`` = dLoss/dw at ``w`` (do not modify ``g``) and the
   ``loss`` there, updating ``state`` in place. ``closure(w_new) -> (loss, g_new)`` evaluates the full-batch
@@ -33,10 +36,28 @@ class Optimizer:
 
     name = "optimizer"
     slots: tuple[str, ...] = ()
+    non_negative: tuple[str, ...] = ()    # state arrays the steps keep >= 0 (means of squares, step sizes, counts)
     full_batch_only = False
 
+    def state_shapes(self, n: int, dtype) -> dict:
+        """name -> (shape, dtype) of the state ``init_state(n, dtype)`` makes, known without allocating it (a
+        model file's state is compared with it before anything of the optimizer's size exists)."""
+        return {"t": ((), np.dtype(np.int64)), **{s: ((n,), np.dtype(dtype)) for s in self.slots}}
+
     def init_state(self, n: int, dtype) -> dict:
-        return {"t": np.zeros((), np.int64), **{s: np.zeros(n, dtype) for s in self.slots}}
+        return {name: np.zeros(shape, dt) for name, (shape, dt) in self.state_shapes(n, dtype).items()}
+
+    def check_state(self, state: dict) -> None:
+        """Raise ValueError naming the array unless ``state`` (of the shapes of ``state_shapes``) holds what
+        this optimizer's steps can make: a step count t >= 0, no NaN (a NaN reaches the weights, and train()
+        rolls such a step back), no negative value in the arrays named by ``non_negative``."""
+        if int(state["t"]) < 0:
+            raise ValueError(f"the optimizer's step count t must be >= 0, got {int(state['t'])}")
+        for name, a in state.items():
+            if a.dtype.kind == "f" and np.isnan(a).any():
+                raise ValueError(f"optimizer state {name!r} holds NaN, which {self.name!r} never makes")
+            if name in self.non_negative and (a < 0).any():
+                raise ValueError(f"optimizer state {name!r} holds negative values; {self.name!r} keeps it >= 0")
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float | None = None,
              closure=None) -> None:
@@ -105,7 +126,7 @@ class Nesterov(Momentum):
 class RMSprop(Optimizer):
     """RMSprop (Tieleman & Hinton 2012; torch defaults): v ← αv + (1-α)g²;  w ← w - lr·g / (√v + ε)."""
 
-    name, slots = "rmsprop", ("v",)
+    name, slots, non_negative = "rmsprop", ("v",), ("v",)
 
     def __init__(self, alpha: float = 0.99, eps: float = 1e-8):
         self.alpha, self.eps = checks.unit_interval("alpha", alpha), checks.positive("eps", eps)
@@ -131,7 +152,7 @@ class Adam(Optimizer):
     m ← β1·m + (1-β1)·g;  v ← β2·v + (1-β2)·g²;  m̂ = m/(1-β1^t);  v̂ = v/(1-β2^t);  w ← w - lr·m̂/(√v̂ + ε)
     """
 
-    name, slots = "adam", ("m", "v")
+    name, slots, non_negative = "adam", ("m", "v"), ("v",)
 
     def __init__(self, betas: tuple = (0.9, 0.999), eps: float = 1e-8):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:

@@ -47,14 +47,22 @@ class QuasiNewton(Optimizer):
         self.tolerance_grad = _tolerance("tolerance_grad", tolerance_grad, 1e-7)
         self.tolerance_change = _tolerance("tolerance_change", tolerance_change, 1e-9)
 
-    def init_state(self, n: int, dtype) -> dict:
-        """Fresh state for n weights: ``t`` the steps taken (every chainnet optimizer counts them), torch's
-        state (the last direction ``d``, its step length ``step_length`` (torch's ``t``), the last gradient and
-        loss, ``n_iter``, ``func_evals``) and ``stop``, the convergence test that fired (``STOP_REASONS``)."""
-        zero = lambda dt=np.float64: np.zeros((), dt)
-        return {"t": zero(np.int64), "d": np.zeros(n, dtype), "step_length": zero(),
-                "prev_flat_grad": np.zeros(n, dtype), "prev_loss": zero(), "n_iter": zero(np.int64),
-                "func_evals": zero(np.int64), "stop": zero(np.int8)}
+    non_negative = ("n_iter", "func_evals", "stop")
+
+    def state_shapes(self, n: int, dtype) -> dict:
+        """The state for n weights (zeros when fresh): ``t`` the steps taken (every chainnet optimizer counts
+        them), torch's state (the last direction ``d``, its step length ``step_length`` (torch's ``t``), the last
+        gradient and loss, ``n_iter``, ``func_evals``) and ``stop``, the convergence test that fired
+        (``STOP_REASONS``)."""
+        scalar, vector = lambda dt=np.float64: ((), np.dtype(dt)), ((n,), np.dtype(dtype))
+        return {"t": scalar(np.int64), "d": vector, "step_length": scalar(), "prev_flat_grad": vector,
+                "prev_loss": scalar(), "n_iter": scalar(np.int64), "func_evals": scalar(np.int64),
+                "stop": scalar(np.int8)}
+
+    def check_state(self, state: dict) -> None:
+        super().check_state(state)
+        if int(state["stop"]) >= len(STOP_REASONS):
+            raise ValueError(f"optimizer state 'stop' is {int(state['stop'])}, not an index of {STOP_REASONS}")
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float, closure) -> None:
         """One iteration from w (n,) with gradient g (n,) and loss ``loss``; ``closure(w) -> (loss, g)``
@@ -114,13 +122,28 @@ class LBFGS(QuasiNewton):
                                 f"e.g. 10), got {history_size!r}")
         self.history_size = int(history_size)
 
-    def init_state(self, n: int, dtype) -> dict:
+    non_negative = (*QuasiNewton.non_negative, "ro", "H_diag")  # y·s ratios: a pair is kept when y·s > 1e-10
+
+    def state_shapes(self, n: int, dtype) -> dict:
         """Adds the pairs: ``old_dirs`` y (m, n), ``old_stps`` s (m, n), ``ro`` 1/(y·s) (m,), their ``count``,
-        ``H_diag`` = y·s / y·y of the newest pair, and torch's scratch ``al`` (m,)."""
-        m = self.history_size
-        return {**super().init_state(n, dtype), "old_dirs": np.zeros((m, n), dtype),
-                "old_stps": np.zeros((m, n), dtype), "ro": np.zeros(m), "count": np.zeros((), np.int64),
-                "H_diag": np.ones(()), "al": np.zeros(m)}
+        ``H_diag`` = y·s / y·y of the newest pair (1 when fresh), and torch's scratch ``al`` (m,)."""
+        m, f8 = self.history_size, np.dtype(np.float64)
+        return {**super().state_shapes(n, dtype), "old_dirs": ((m, n), np.dtype(dtype)),
+                "old_stps": ((m, n), np.dtype(dtype)), "ro": ((m,), f8), "count": ((), np.dtype(np.int64)),
+                "H_diag": ((), f8), "al": ((m,), f8)}
+
+    def init_state(self, n: int, dtype) -> dict:
+        state = super().init_state(n, dtype)
+        state["H_diag"][()] = 1.0
+        return state
+
+    def check_state(self, state: dict) -> None:
+        """Also: the pair count in 0..history_size (the pairs used are ``old_stps[:count]``)."""
+        super().check_state(state)
+        count = int(state["count"])
+        if not 0 <= count <= self.history_size:
+            raise ValueError(f"optimizer state 'count' (pairs kept) is {count}, outside 0..{self.history_size} "
+                             "(history_size)")
 
     def direction(self, state, g, first):
         d = state["d"]
@@ -163,11 +186,18 @@ class BFGS(QuasiNewton):
     name = "bfgs"
     max_weights = 3000
 
-    def init_state(self, n: int, dtype) -> dict:
+    non_negative = (*QuasiNewton.non_negative, "count")
+
+    def state_shapes(self, n: int, dtype) -> dict:
         if n > self.max_weights:
             raise ArgumentError(f"optimizer 'bfgs' keeps an n x n matrix and takes at most {self.max_weights} "
                                 f"weights; this network has {n}: use optimizer='lbfgs'")
-        return {**super().init_state(n, dtype), "H": np.eye(n, dtype=dtype), "count": np.zeros((), np.int64)}
+        return {**super().state_shapes(n, dtype), "H": ((n, n), np.dtype(dtype)), "count": ((), np.dtype(np.int64))}
+
+    def init_state(self, n: int, dtype) -> dict:
+        state = super().init_state(n, dtype)
+        np.fill_diagonal(state["H"], 1.0)            # H = I
+        return state
 
     def direction(self, state, g, first):
         H = state["H"]

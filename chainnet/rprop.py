@@ -39,9 +39,12 @@ class Rprop(Optimizer):
                                 f"step), got {step_sizes!r}; torch's default is (1e-6, 50)")
         self.etas, self.step_sizes = (minus, plus), (low, high)
 
-    def init_state(self, n: int, dtype) -> dict:
+    non_negative = ("step_size",)   # Δ is clipped to [Δmin, Δmax], Δmin >= 0 (0 before the first step)
+
+    def state_shapes(self, n: int, dtype) -> dict:
         """``prev`` the last gradient used (n,), ``step_size`` Δ (n,; set to lr at the first step), ``t`` the steps taken."""
-        return {"prev": np.zeros(n, dtype), "step_size": np.zeros(n, dtype), "t": np.zeros((), np.int64)}
+        vector = ((n,), np.dtype(dtype))
+        return {"prev": vector, "step_size": vector, "t": ((), np.dtype(np.int64))}
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss=None, closure=None) -> None:
         """One Rprop update of w (n,) from g (n,), in place; the loss and closure are not needed."""

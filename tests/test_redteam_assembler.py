@@ -158,10 +158,6 @@ LOADED = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="load checks the optimizer state's names/shapes/dtypes but not its values "
-                   "(NaN moments, negative step sizes, an L-BFGS pair count outside 0..history_size: the next "
-                   "train() is an IndexError), nor the history's values (NaN, rows without loss/learn_rate: "
-                   "summary() and plot_loss() are KeyErrors) nor a NaN output")
 @pytest.mark.parametrize("name, optimizer, meta_change, arrays_change, message", LOADED, ids=[r[0] for r in LOADED])
 def test_a_file_with_values_no_model_can_hold_is_refused(iris, tmp_path, name, optimizer, meta_change,
                                                          arrays_change, message):
@@ -204,8 +200,6 @@ def _in_child(path, canary):
     return out.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="an L-BFGS history_size of 10**7 in the file makes load allocate the "
-                   "(history_size, n) template of init_state before comparing shapes: MemoryError, not ModelFileError")
 def test_a_huge_lbfgs_history_size_is_refused_in_a_child_under_a_memory_limit(iris, tmp_path):
     canary = tmp_path / "canary"
     bad = _edited(_net(iris, "lbfgs"), tmp_path, _hyper(history_size=10**7))
