@@ -1,6 +1,6 @@
 """Time to fit: wall time and iterations until the summed training loss falls below a target, per solver.
 
-    python benchmarks/time_to_fit.py [--rounds 7] [--seeds 0 1 2] [--json out.json]
+    python benchmarks/time_to_fit.py [--rounds 7] [--seeds 0 1 2] [--json out.json] [--floor]
 
 Problems (sigmoid hidden units, summed negative log-likelihood, Glorot-uniform starting weights: the scale
 scikit-learn and nnet start from; chainnet's r6 default of 0.01·N(0, 1) starts every solver next to the saddle
@@ -12,7 +12,8 @@ Contenders, every one from chainnet's starting weights (copied into its own layo
 chainnet L-BFGS (no learning rate), Rprop (0.01) and Adam (0.03); scikit-learn's ``MLPClassifier`` with
 ``solver="lbfgs"`` and ``"adam"`` (0.03, full batch, ``alpha=0``); torch's ``LBFGS`` (strong Wolfe, one
 ``step`` with ``max_iter`` iterations: the way torch users run it) and ``Adam`` (0.03); R's ``nnet`` (BFGS,
-``abstol`` = target, matrix interface) when ``Rscript`` and nnet are installed.
+``abstol`` = target, matrix interface) when ``Rscript`` and nnet are installed; with ``--floor``, the numpy
+floor (``lbfgs_floor.py``: chainnet's L-BFGS iterations on a hand-written pass, no training loop).
 
 Method. Each contender first finds how many iterations it needs (chainnet and nnet stop on the target by
 themselves; the others by a search over ``max_iter``, their loss after k iterations falls with k), then every
@@ -82,29 +83,6 @@ def chainnet_train(optimizer, learn_rate=None):
         net.train(iterations, tolerance=p.target, trace=0, optimizer=optimizer(), **kwargs)
         seconds = time.perf_counter() - clock
         return net.iteration - start, net.history["loss"].iloc[-1], seconds
-    return fit
-
-
-def chainnet_flat(make, lr=1.0):
-    """Before ``train(optimizer="lbfgs")`` exists: the solver object on ``compute_loss``/``gradients``."""
-    def fit(p: Problem, iterations=MAX_ITER):
-        net = p.reset()
-        shapes, cuts = [W.shape for W in net.weights], np.cumsum([W.size for W in net.weights])[:-1]
-
-        def closure(w):
-            for W, part, shape in zip(net.weights, np.split(w, cuts), shapes):
-                np.copyto(W, part.reshape(shape))
-            return net.compute_loss(), np.concatenate([g.ravel() for g in net.gradients()])
-
-        clock = time.perf_counter()
-        opt, w = make(), np.concatenate([W.ravel() for W in net.weights])
-        state = opt.init_state(w.size, w.dtype)
-        for k in range(iterations):
-            loss, g = closure(w)
-            if loss < p.target:
-                break
-            opt.step(state, w, g, lr, loss, closure)
-        return k, loss, time.perf_counter() - clock
     return fit
 
 
@@ -222,22 +200,22 @@ def nnet_fit(p: Problem, rounds: int):
 
 
 # ---------------------------------------------------------------------------------------------- the table
-def contenders() -> dict:
-    """name -> (fit, whether it stops on the target by itself)."""
-    from chainnet.quasinewton import LBFGS
-    from chainnet.rprop import Rprop
-    lbfgs = (chainnet_train(lambda: optim.LBFGS()) if hasattr(optim, "LBFGS") else chainnet_flat(LBFGS))
-    rprop = (chainnet_train(lambda: optim.Rprop(), RPROP_RATE) if hasattr(optim, "Rprop")
-             else chainnet_flat(Rprop, RPROP_RATE))
-    return {"chainnet lbfgs": (lbfgs, True), "chainnet rprop 0.01": (rprop, True),
+def contenders(floor: bool = False) -> dict:
+    """name -> (fit, whether it stops on the target by itself); ``floor``: with ``lbfgs_floor``'s row."""
+    runs = {"chainnet lbfgs": (chainnet_train(optim.LBFGS), True),
+            "chainnet rprop 0.01": (chainnet_train(optim.Rprop, RPROP_RATE), True),
             "chainnet adam 0.03": (chainnet_train(optim.Adam, ADAM_RATE), True),
             "sklearn lbfgs": (sklearn_fit("lbfgs"), False), "sklearn adam 0.03": (sklearn_fit("adam"), False),
             "torch LBFGS": (torch_fit("lbfgs"), False), "torch Adam 0.03": (torch_fit("adam"), False)}
+    if floor:
+        import lbfgs_floor
+        runs["numpy floor (lean lbfgs)"] = (lbfgs_floor.fit, True)
+    return runs
 
 
-def measure(name: str, seed: int, rounds: int) -> dict:
+def measure(name: str, seed: int, rounds: int, floor: bool = False) -> dict:
     """contender -> (iterations, final loss, median seconds over rounds) for one problem and start."""
-    p, runs = Problem(name, seed), contenders()
+    p, runs = Problem(name, seed), contenders(floor)
     budget = {c: MAX_ITER if stops else iterations_needed(fit, p) for c, (fit, stops) in runs.items()}
     times = {c: [] for c in runs if budget[c] is not None}
     results = {}
@@ -273,11 +251,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS))
     parser.add_argument("--json")
+    parser.add_argument("--floor", action="store_true", help="add the numpy floor row (benchmarks/lbfgs_floor.py)")
     args = parser.parse_args(argv)
     _one_thread()
     if shutil.which("Rscript") is None:
         print("R's nnet skipped: Rscript not found (apt-get install -y r-base-core r-cran-nnet)", file=sys.stderr)
-    results = {name: [measure(name, seed, args.rounds) for seed in args.seeds] for name in args.problems}
+    results = {name: [measure(name, seed, args.rounds, args.floor) for seed in args.seeds] for name in args.problems}
     for name, per_seed in results.items():
         print(table(name, per_seed), end="\n\n")
     if args.json:

@@ -39,9 +39,9 @@ class Run:
                                        self.checkpoint)
         self.update, self.state = net.optimizer.step, net.optimizer_state
         self.w, self.g, self.grads = net.params, net._grad, net._grad_views
-        self.closure = lambda v: net._objective_at(v, data.X, data.T, data.w)   # full-batch line searches
         self.metric, self.total = metric_name(net.task), total_weight(len(data.X), data.w)
         self.T = np.asfortranarray(data.T) if self.full else data.T   # the pass buffers' layout (unit by unit)
+        self.closure = lambda v: net._objective_at(v, data.X, self.T, data.w)   # full-batch line searches
         self.message = None     # the trace's last line: interrupted, best weights restored
 
     def __repr__(self) -> str:
@@ -81,8 +81,9 @@ class Run:
         Returns the batch's objective and its correct predictions (regression: squared error), weighted by
         the rows' case weights ``w`` when given."""
         net = self.net
-        loss, fit, output = obj.evaluate(net, X, T, share, self.grads, net._buffers_for(len(X)), self.rng,
-                                         sample_weight=w)
+        known = obj.reuse(net, X, T, w) if closure is not None else None   # the line search's last point
+        loss, fit, output = known or obj.evaluate(net, X, T, share, self.grads, net._buffers_for(len(X)), self.rng,
+                                                  sample_weight=w)
         self.update(self.state, self.w, self.g, lr, loss, closure)
         if codes is None:
             return loss, fit

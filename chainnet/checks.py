@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError
+from .errors import ArgumentError, ArgumentTypeError, TaskError
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -128,3 +128,9 @@ def seed(value) -> None:
         raise ArgumentTypeError(f"seed must be an integer or None, got {value!r}")
     if value is not None and value < 0:   # numpy's SeedSequence takes non-negative integers only
         raise ArgumentError(f"seed must be an integer >= 0 or None, got {value!r}")
+
+
+def require_task(net, task: str, what: str, instead: str) -> None:
+    """Raise TaskError unless ``net`` does ``task``: ``what`` is for that task; use ``instead``."""
+    if net.task != task:
+        raise TaskError(f"{what} is for {task} networks; this one does {net.task}: use {instead}")

@@ -30,10 +30,12 @@ import pandas as pd
 from formulaic import ModelSpec
 from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
+from formulaic.transforms import TRANSFORMS
 from formulaic.utils.code import format_expr, sanitize_variable_names
 
 from . import jsoncodec
-from .design import TASKS, Design, as_doubles, quote_names, referenced_columns, split_formula
+from ._columns import TASKS, as_doubles
+from ._formula_text import quote_names, quoted, referenced_columns, split_formula
 from .errors import DataError, FormulaError, ModelFileError
 from .formula_guard import check_formula
 from .namespace import Namespace
@@ -41,7 +43,7 @@ from .rformula import r_formula
 
 
 # ---------------------------------------------------------------------------------------------- save
-def design_facts(design: Design) -> dict:
+def design_facts(design) -> dict:
     """The design as JSON-ready facts; raises :class:`FormulaError` when it could not be rebuilt from them."""
     kinds = {col: _column_kind(col, dtype, FormulaError) for col, dtype in design.dtypes.items()}
     try:
@@ -68,9 +70,9 @@ def design_facts(design: Design) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- load
-def design_from_facts(stored: dict) -> Design:
-    """A :class:`Design` from :func:`design_facts`; raises :class:`ModelFileError` when the facts are malformed
-    or do not rebuild the stored columns."""
+def design_fields(stored: dict) -> dict:
+    """The fields of a :class:`~chainnet.design.Design` from :func:`design_facts`; raises
+    :class:`ModelFileError` when the facts are malformed or do not rebuild the stored columns."""
     facts = jsoncodec.decode(stored)
     formula, dtypes = facts["formula"], dict(facts["dtypes"])
     kinds = {col: _column_kind(col, dtype, ModelFileError) for col, dtype in dtypes.items()}
@@ -90,10 +92,10 @@ def design_from_facts(stored: dict) -> Design:
     columns = tuple(facts["columns"])
     spec = _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts)
     classes = facts["classes"]
-    return Design(formula=formula, response=facts["response"], predictors=predictors, columns=columns,
-                  levels=levels, numeric=tuple(facts["numeric"]), task=facts["task"],
-                  classes=None if classes is None else tuple(classes), targets=tuple(facts["targets"]),
-                  spec=spec, context={}, dtypes=dtypes)
+    return {"formula": formula, "response": facts["response"], "predictors": predictors, "columns": columns,
+            "levels": levels, "numeric": tuple(facts["numeric"]), "task": facts["task"],
+            "classes": None if classes is None else tuple(classes), "targets": tuple(facts["targets"]),
+            "spec": spec, "context": {}, "dtypes": dtypes}
 
 
 def _check_variables(formula: str, dtypes: dict, predictors) -> None:
@@ -163,7 +165,7 @@ def _sanitised(expr: str) -> str:
 
 
 def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
-    parsed, transform = _parsed(formula, dtypes), facts["transform_state"]
+    parsed, transform = parse_stored(formula, dtypes), facts["transform_state"]
     _check_states(parsed, facts["encoder_state"], transform)
     encoder = {expr: (Factor.Kind(e["kind"]), dict(e["state"])) for expr, e in facts["encoder_state"].items()}
     rhs = parsed.rhs.update(materializer="pandas", output="pandas", transform_state=transform, encoder_state=encoder)
@@ -171,17 +173,17 @@ def _rebuilt_spec(formula, dtypes, predictors, levels, columns, facts):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             prototype = as_doubles(_prototype(predictors, dtypes, levels), r_formula(quote_names(formula, list(dtypes))))
-            matrix = rhs.get_model_matrix(prototype, context=Namespace())
+            matrix = rhs.get_model_matrix(prototype, context=Namespace(transforms=TRANSFORMS))
     except Exception as exc:
         raise ModelFileError(f"the model file's formula encoding does not rebuild: {exc}") from exc
     if tuple(map(str, matrix.columns)) != columns:
         raise ModelFileError(f"the model file's formula encoding rebuilds the columns {list(matrix.columns)}, "
                              f"but the file says {list(columns)}: the file is damaged, or was written with an "
                              "incompatible formulaic version")
-    return matrix.model_spec
+    return matrix.model_spec.update(output="numpy")   # the design rebuilds X as numpy (chainnet.design)
 
 
-def _parsed(formula: str, dtypes: dict):
+def parse_stored(formula: str, dtypes: dict):
     """The formula parsed as ``model_matrix`` parsed it in training (``.`` = the columns the formula uses)."""
     quoted = r_formula(quote_names(formula, list(dtypes)))
     try:
@@ -225,20 +227,24 @@ def _column_kind(col: str, dtype: str, error) -> str:
                 "columns only: convert it (e.g. a date to a number of days) before fitting")
 
 
-# ---------------------------------------------------------------------------------------------- new training data
-def response_matrix(design: Design, frame: pd.DataFrame) -> np.ndarray:
-    """The response of ``frame`` when the left side is an expression (``np.log(y)``, ``y1 + y2``), encoded with
-    the stored transform state, so that ``scale(y) ~ x`` keeps its training centre and sd."""
-    lhs, _ = split_formula(design.formula)
+# ---------------------------------------------------------------------------------------------- the left side
+def lhs_values(design, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, kept)``: an expression response (``np.log(y)``, ``y1 + y2``) of ``frame`` through the left side
+    of the stored formula with the stored transform state (``scale(y) ~ x`` keeps its training centre and sd);
+    ``kept`` masks the rows where it is not NaN (formulaic drops the others)."""
+    lhs, dropped = split_formula(design.formula)[0], set()
     try:
-        spec = _parsed(design.formula, design.dtypes).lhs.update(
-            materializer="pandas", output="pandas", transform_state=design.spec.transform_state)
+        spec = parse_stored(design.formula, design.dtypes).lhs.update(
+            materializer="pandas", output="numpy", transform_state=design.spec.transform_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            quoted = r_formula(quote_names(design.formula, list(design.dtypes)))
-            matrix = spec.get_model_matrix(as_doubles(frame.reset_index(drop=True), quoted), context=Namespace())
+            data = as_doubles(frame.reset_index(drop=True), quoted(design.formula, tuple(design.dtypes)))
+            matrix = spec.get_model_matrix(data, context=Namespace(transforms=TRANSFORMS), drop_rows=dropped)
     except FormulaicError as exc:
         raise DataError(f"the response {lhs!r} could not be computed from the data: {exc}") from exc
-    if tuple(map(str, matrix.columns)) != tuple(design.targets):
-        raise DataError(f"the response {lhs!r} gives columns {list(matrix.columns)}, expected {list(design.targets)}")
-    return matrix.to_numpy(dtype=np.float64)
+    if tuple(matrix.model_spec.column_names) != tuple(design.targets):
+        raise DataError(f"the response {lhs!r} gives columns {list(matrix.model_spec.column_names)}, "
+                        f"expected {list(design.targets)}")
+    Y, kept = np.asarray(matrix, dtype=np.float64), np.ones(len(frame), dtype=bool)
+    kept[list(dropped)] = False
+    return (Y[:, 0] if Y.shape[1] == 1 else Y), kept

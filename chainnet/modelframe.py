@@ -37,17 +37,33 @@ def complete_rows(data: pd.DataFrame, used: list[str], formula: str) -> tuple[pd
     """Drop the rows with a missing value in a column the formula uses (R's ``na.omit`` over the model frame),
     before formulaic fits ``scale()``/``center()``; returns the rows kept, the labels of the rows dropped and
     the columns whose missing values dropped them. Categories no kept row has are dropped (R's
-    ``drop.unused.levels``), so a subset or the rows dropped leave no all-zero design column."""
-    frame = data[used] if used else data
-    missing = frame.isna().to_numpy()
+    ``drop.unused.levels``), so a subset or the rows dropped leave no all-zero design column. The data is
+    not copied when every row is complete and every category is used (the frame returned is read only)."""
+    columns = [data[c] for c in used]
+    missing = np.column_stack([_missing(s) for s in columns]) if used else np.zeros((len(data), 0), dtype=bool)
     keep = ~missing.any(axis=1)
     if not keep.any():
         raise DataError(f"no rows left after dropping rows with missing values in the columns {used} "
                         f"that formula {formula!r} uses")
-    out = data.loc[keep].copy() if used else data.copy()
-    out.index = data.index[keep]
-    for col in used:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].cat.remove_unused_categories()
-    columns = tuple(c for c, any_missing in zip(frame.columns, missing.any(axis=0)) if any_missing)
-    return out, data.index[~keep], columns
+    out, dropped = (data, data.index[:0]) if keep.all() else (data.loc[keep], data.index[~keep])
+    unused = [c for c, s in zip(used, columns) if _has_unused_categories(s if out is data else out[c])]
+    if unused:
+        out = out.assign(**{c: out[c].cat.remove_unused_categories() for c in unused})
+    return out, dropped, tuple(c for c, any_missing in zip(used, missing.any(axis=0)) if any_missing)
+
+
+def _missing(series: pd.Series) -> np.ndarray:
+    """Which values are missing (categories: code -1; numpy floats: NaN; integers, booleans: none; else isna)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.array.codes < 0
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else None
+    if kind == "f":
+        return np.isnan(series.to_numpy())
+    return np.zeros(len(series), dtype=bool) if kind in ("i", "u", "b") else series.isna().to_numpy()
+
+
+def _has_unused_categories(series: pd.Series) -> bool:
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return False
+    codes = series.array.codes   # no missing value here: every code is >= 0
+    return not (np.bincount(codes, minlength=len(series.dtype.categories)) > 0).all()

@@ -8,8 +8,8 @@ transforms. Two things follow, and this module handles both:
 - the context is whatever chainnet passes: :func:`caller_variables` keeps only the caller variables a formula
   names (R's environment, without holding on to the rest of the caller's namespace).
 
-(It imports formulaic's transform table only to leave those names to formulaic; :mod:`chainnet.design` is
-the module that runs formulaic.)
+formulaic's transform table (``scale``, ``np`` ...) is given by :mod:`chainnet.design`, the module that runs
+formulaic, so that those names are left to formulaic; this module does not import it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Mapping
-
-from formulaic.transforms import TRANSFORMS
 
 from .rformula import R_FUNCTIONS
 
@@ -31,21 +29,22 @@ class Namespace(Mapping):
     formulaic evaluates a term with ``eval(code, {}, layers)``: a name found in no layer falls through the empty
     globals to Python's builtins, so ``I(open('f', 'w'))`` or ``I(exit(3))`` would run. This mapping claims
     every builtin name (and ``__builtins__``) and raises ``NameError`` when one is looked up, so a name in a
-    formula means a column, a variable given here, or a transform, never anything else.
+    formula means a column, a variable given here, or a transform, never anything else. ``transforms`` are
+    formulaic's transform names, which formulaic looks up in its next layer: they are never closed here.
     """
 
-    def __init__(self, variables: Mapping | None = None):
-        self.variables = dict(variables or {})
+    def __init__(self, variables: Mapping | None = None, transforms: Mapping | None = None):
+        self.variables, self.transforms = dict(variables or {}), transforms or {}
 
     def __contains__(self, name) -> bool:
-        return name in self.variables or name in R_FUNCTIONS or _closed(name)
+        return name in self.variables or name in R_FUNCTIONS or self._closed(name)
 
     def __getitem__(self, name):
         if name in self.variables:
             return self.variables[name]
         if name in R_FUNCTIONS:
             return R_FUNCTIONS[name]
-        if _closed(name):
+        if self._closed(name):
             raise NameError(f"name {name!r} is not defined")
         raise KeyError(name)
 
@@ -61,9 +60,12 @@ class Namespace(Mapping):
     def __repr__(self) -> str:
         return f"Namespace({sorted(self.variables)}, builtins closed)"
 
+    def _closed(self, name) -> bool:
+        return (isinstance(name, str) and (name in _BUILTINS or name == "__builtins__")
+                and name not in self.transforms)
 
-def _closed(name) -> bool:
-    return isinstance(name, str) and (name in vars(builtins) or name == "__builtins__") and name not in TRANSFORMS
+
+_BUILTINS = vars(builtins)
 
 
 _STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
@@ -76,13 +78,13 @@ def formula_names(formula: str) -> set[str]:
     return set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))
 
 
-def caller_variables(formula: str, scope: Mapping | None, columns) -> dict:
+def caller_variables(formula: str, scope: Mapping | None, columns, transforms: Mapping | None = None) -> dict:
     """The variables of ``scope`` (the caller's globals and locals) that ``formula`` names, as R evaluates a
     formula in its environment; only these are kept, so a network holds no reference to the rest of the
     caller's namespace. Data columns win over variables, dunder names are never taken, and a variable that is
-    formulaic's own transform (``np`` bound to numpy) is left to formulaic."""
+    formulaic's own transform (``np`` bound to numpy; ``transforms`` is formulaic's table) is left to formulaic."""
     if not scope:
         return {}
-    taken = set(map(str, columns))
+    taken, transforms = set(map(str, columns)), transforms or {}
     return {n: scope[n] for n in sorted(formula_names(formula))
-            if n in scope and n not in taken and not n.startswith("__") and scope[n] is not TRANSFORMS.get(n)}
+            if n in scope and n not in taken and not n.startswith("__") and scope[n] is not transforms.get(n)}

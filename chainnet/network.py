@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
-import re
+import copy
 import sys
 
 import numpy as np
 import pandas as pd
 
 from . import (
+    _state,
     case_weights,
     checks,
     convergence,
@@ -22,35 +23,31 @@ from . import (
     dependence,
     diagnose,
     diagram,
-    encoding,
     explain,
     fields,
     frames,
-    gradcheck,
     html,
     importance,
     metrics,
     nnet_print,
     objective,
-    pickling,
+    persistence,
     plotting,
     report,
     rupdate,
     rverbs,
-    scoring,
+    splits,
     training,
 )
-from .activations import get_activation
+from ._queries import Queries
+from ._state import ModelState
 from .design import Design
-from .errors import ArgumentError, DataError, DivergedError, TaskError
-from .initializers import resolve_init
-from .losses import loss_for
+from .errors import ArgumentTypeError, DivergedError
+from .fields import Fields
 from .propagation import forward
 
-_W_NAME = re.compile(r"W([1-9][0-9]*)")
 
-
-class NeuralNetwork:
+class NeuralNetwork(Fields, Queries):
     """A feed-forward network fitted by a formula to a data frame, trained by gradient descent.
 
     Parameters
@@ -76,119 +73,11 @@ class NeuralNetwork:
 
     def __init__(self, formula, data, hidden=5, *, activation="sigmoid", task=None, init="auto", seed=None,
                  decay=0.0, dropout=0.0, standardize=False, dtype="float64", subset=None, weights=None):
-        hidden = checks.hidden_units(hidden)
-        act = get_activation(activation)
-        init = resolve_init(init, act.name)
-        self.dtype = checks.dtype(dtype)
-        self.decay = checks.non_negative("decay", decay)
-        self.dropout = checks.dropout(dropout, len(hidden))
-        checks.seed(seed)
-        standardize = checks.boolean("standardize", standardize)
+        options = _state.settings(hidden, activation, init, seed, decay, dropout, standardize, dtype)
         context = _caller_context()
         data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
-        design, X, Y, rows = Design.build(formula, data, task, context, subset)
-        self.case_weights, self.weights_column = case_weights.of_design(weights, data, rows, design)
-        self.design, self.rows = design, rows
-        self.data = data  # the training frame, by reference: the plots read the predictors from it
-        self.hidden, self.activation, self.init, self.seed = hidden, act.name, init, seed
-        self._act, self._loss = act, loss_for(design.task, len(design.classes or ()))
-        self.center, self.scale = (_standardization(X, design.columns, self.case_weights) if standardize
-                                   else (None, None))
-        self.standardize = bool(standardize)
-        self._X = self._prepare(X)
-        self.Y = Y
-        self.rng = np.random.default_rng(seed)
-        self.weights = self._initial_weights()
-        self.output, self._cache, self._cache_weights = None, None, None
-        self.optimizer, self.iteration, self._history = None, 0, []
-        self.converged, self.convergence, self.restarts = None, None, None  # set by train()
-        self._step_run = None  # a run of backpropagate() calls, for the blow-up rule (chainnet.convergence)
-
-    # ------------------------------------------------------------------------------------------ fields
-    formula = property(lambda self: self.design.formula, doc="The formula, as given.")
-    na_rows = property(lambda self: self.design.na_rows, doc="Labels of the rows dropped for missing values.")
-    task = property(lambda self: self.design.task, doc="'classification' or 'regression'.")
-    classes = property(lambda self: list(self.design.classes or []), doc="The response's levels.")
-
-    @property
-    def X(self) -> np.ndarray:
-        """Design matrix (n, D), intercept column included (R6: ``model.matrix``)."""
-        if not len(self._X):
-            raise DataError("this model has no training data (it was saved with include_data=False): give it "
-                            "data with net.set_data(df), or pass newdata= to predict/accuracy/compute_loss")
-        return self._X
-
-    @X.setter
-    def X(self, value):
-        D = len(self.design.columns)
-        X = fields.checked_array("X", value, (len(self._T), D), self.dtype,
-                                 f"{len(self._T)} rows (one per response value) and {D} columns "
-                                 f"{list(self.design.columns)}; use set_data(df) for other rows")
-        self._X, self._cache, self._split, self._buffers = X, None, None, {}
-
-    @property
-    def Y(self):
-        """Response: a pandas Categorical (classification) or a float array (regression)."""
-        return self._Y
-
-    @Y.setter
-    def Y(self, value):
-        self._T, self._Y = fields.checked_response(value, self.design, self.dtype, len(self._X))
-        self._cache, self._split = None, None
-
-    @property
-    def params(self) -> np.ndarray:
-        """The flat parameter vector (all layers, in order); ``W1, W2, ...`` are views into it."""
-        return self.__dict__.get("params")
-
-    @params.setter
-    def params(self, value):
-        # copied into the buffer, never rebound: a new array would detach the live views W1, W2, ...
-        flat = self.params
-        np.copyto(flat, fields.checked_array("params", value, flat.shape, self.dtype, f"shape {flat.shape}"))
-        self._cache = None
-
-    @property
-    def weights(self) -> list:
-        """The weight matrices ``[W1, W2, ...]``: live views into the flat parameter vector ``params``."""
-        return list(self._weights)
-
-    @weights.setter
-    def weights(self, value):
-        arrays = fields.checked_weights(value, self._shapes(), self.dtype)
-        if self.__dict__.get("params") is None:
-            self._allocate()
-        for W, A in zip(self._weights, arrays):
-            np.copyto(W, A)
-
-    @property
-    def layer_sizes(self) -> list[int]:
-        """Units per layer, input (design columns less the intercept) to output."""
-        inputs = len(self.design.columns) - (self.design.intercept is not None)
-        return [inputs, *self.hidden, self._T.shape[1]]
-
-    @property
-    def history(self) -> pd.DataFrame:
-        """One row per training iteration across chained ``train()`` calls."""
-        return scoring.history_frame(self._history, self.task)
-
-    def __getattr__(self, name):
-        if _W_NAME.fullmatch(name) and "_weights" in self.__dict__:
-            i = int(name[1:]) - 1
-            if i < len(self._weights):
-                return self._weights[i]
-            raise AttributeError(f"this network has no {name}: its weights are W1..W{len(self._weights)}")
-        raise AttributeError(f"'NeuralNetwork' object has no attribute {name!r}")
-
-    def __setattr__(self, name, value):
-        if name[0] == "W" and _W_NAME.fullmatch(name):
-            i = int(name[1:]) - 1
-            if i >= len(self._weights):
-                raise ArgumentError(f"this network has no {name}: its weights are W1..W{len(self._weights)}")
-            np.copyto(self._weights[i], fields.checked_array(name, value, self._weights[i].shape, self.dtype,
-                                                             f"shape {self._weights[i].shape}"))
-            return
-        super().__setattr__(name, value)
+        design, (X, _, Y, rows) = Design.fit(formula, data, task, context, subset)
+        self._assemble(_state.fresh(options, design, X, Y, rows, data, weights))
 
     # ------------------------------------------------------------------------------------------ verbs (chain)
     def feedforward(self) -> NeuralNetwork:
@@ -254,89 +143,6 @@ class NeuralNetwork:
         training.train(self, s)
         return self
 
-    # ------------------------------------------------------------------------------------------ queries
-    def compute_loss(self, newdata=None) -> float:
-        """The objective ``backpropagate`` descends, at the current weights: summed negative log-likelihood
-        (classification) or summed squared error (regression), plus ``decay·Σw²``; on ``newdata``: without
-        the penalty, over its complete rows."""
-        if newdata is not None:
-            X, T, w = self._scored_weighted(newdata)
-            return self._loss.loss(forward(X, self._weights, self._act).Z, T, w)
-        return self._evaluate(self.X, self._T, sample_weight=self.case_weights)[0]
-
-    def gradients(self) -> list:
-        """d compute_loss() / dW for every weight matrix, at the current weights (list shaped like ``weights``)."""
-        return [g.copy() for g in self._views(self._flat_gradient())]
-
-    def check_gradients(self, h=None) -> float:
-        """Max relative error of ``gradients()`` against central finite differences of ``compute_loss()``:
-        ``max|g - ĝ| / max(|g|, |ĝ|)`` over every weight (see ``chainnet.gradcheck``); about 1e-8 or less when
-        backpropagation is right. Costs two forward passes per weight. Both sides are deterministic (dropout
-        is off outside ``train()``); nothing is changed. ``h``: the step (default ε^(1/3))."""
-        h = gradcheck.STEPS[np.dtype(self.dtype)] if h is None else checks.positive("h", h)
-        saved = self.params.copy()
-        try:
-            return gradcheck.relative_error(self.gradients(),
-                                            gradcheck.finite_differences(self.compute_loss, self._weights, h))
-        finally:
-            np.copyto(self.params, saved)
-
-    def predict(self, newdata=None, type=None):
-        """Labels (classification) or values (regression) as a Series indexed like ``newdata``.
-
-        ``newdata`` is encoded with the training formula's spec; rows with a missing predictor get a missing
-        prediction. Default: the training rows. A multi-column regression gives a DataFrame. ``type``: R's
-        ``"class"``, ``"prob"``, ``"raw"`` (nnet's), ``"link"`` or ``"response"`` (see ``chainnet.rverbs``).
-        """
-        if type is not None:
-            return rverbs.predict(self, newdata, type)
-        out, index = self._outputs(newdata)
-        if self.task == "regression":
-            frame = pd.DataFrame(out, index=index, columns=list(self.design.targets))
-            return frame.iloc[:, 0] if out.shape[1] == 1 else frame
-        codes = scoring.class_codes(out)
-        labels = pd.Categorical.from_codes(np.where(np.isnan(out[:, 0]), -1, codes), categories=self.classes)
-        return pd.Series(labels, index=index, name=self.design.response)
-
-    def predict_proba(self, newdata=None) -> pd.DataFrame:
-        """Class probabilities, one column per class (binary: both), indexed like ``newdata``."""
-        self._require("classification", "predict_proba", "predict")
-        out, index = self._outputs(newdata)
-        if out.shape[1] == 1:
-            out = np.hstack([1.0 - out, out])
-        return pd.DataFrame(out, index=index, columns=self.classes)
-
-    def accuracy(self, newdata=None) -> float:
-        """Share of rows classified correctly: training rows, or ``newdata`` holding the response."""
-        self._require("classification", "accuracy", "rmse() or r2()")
-        if newdata is None:
-            right = scoring.class_codes(self._predict_X(self.X)) == self._Y.codes
-            return float(np.average(right, weights=self.case_weights))
-        newdata = frames.to_pandas(newdata, "newdata")
-        truth = self.design.response_values(newdata)
-        pred = self.predict(newdata)
-        ok = truth.notna().to_numpy() & pred.notna().to_numpy()
-        if not ok.any():
-            raise _nothing_to_score(self.design)
-        right = pred.to_numpy()[ok].astype(object) == truth.to_numpy()[ok].astype(object)
-        return float(np.average(right, weights=case_weights.of_newdata(self, newdata, ok)))
-
-    def rmse(self, newdata=None) -> float:
-        """Root mean squared error over every response column: √(Σ(ŷ - y)² / (n·k)); with case weights
-        √(Σ w_i Σ_k r_ik² / (Σ w_i · k))."""
-        R, _, w = self._residuals(newdata)
-        return float(np.sqrt(np.average(np.sum(R * R, axis=1), weights=w) / R.shape[1]))
-
-    def r2(self, newdata=None) -> float:
-        """Coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², pooled over response columns (with case
-        weights: each sum and the mean ȳ weighted, as R's summary.lm)."""
-        R, T, w = self._residuals(newdata)
-        spread = np.average(np.sum((T - np.average(T, axis=0, weights=w)) ** 2, axis=1), weights=w)
-        if spread == 0:
-            raise DataError(f"r2 is undefined here: the response {self.design.response or list(self.design.targets)!r} "
-                            f"does not vary over these {len(T)} row(s); score more rows, or use rmse()")
-        return float(1.0 - np.average(np.sum(R * R, axis=1), weights=w) / spread)
-
     # ------------------------------------------------------------------------------------------ pictures, reports
     # Defined in chainnet.plotting and chainnet.report with the network as first argument: as methods, it is self.
     plot_loss = plotting.plot_loss
@@ -352,30 +158,44 @@ class NeuralNetwork:
     evaluate = metrics.evaluate
     confusion = metrics.confusion
     _repr_html_ = html.network_card
-    __getstate__ = pickling.getstate     # pickle/deepcopy: the layers stay views of the flat parameters
-    __setstate__ = pickling.setstate
 
     def __repr__(self) -> str:
         return nnet_print.network_repr(self)
 
     def save(self, path, include_data=True) -> NeuralNetwork:
         """Write the model to one ``.npz`` file, no pickle (see ``chainnet.persistence``). Returns self."""
-        from .persistence import save
-        save(self, path, include_data)
+        if not isinstance(include_data, bool):
+            raise ArgumentTypeError(f"include_data must be True or False, got {include_data!r}")
+        persistence.write(path, self._as_state(include_data))
         return self
 
     @classmethod
     def load(cls, path) -> NeuralNetwork:
         """A model from ``save()``: predicts bit-identically and trains on exactly as if never saved."""
-        from .persistence import load
-        return load(path, cls)
+        state = persistence.read(path)
+        with persistence.refusing(path):          # a value the constructor would refuse: the file is edited
+            return cls.__new__(cls)._assemble(state)
+
+    def __getstate__(self) -> ModelState:
+        """pickle/deepcopy carry the model's state (the data frame and the last ``train()``'s report too), and
+        ``__setstate__`` assembles it: the copy's layers are views of its own flat parameters again."""
+        return self._as_state(include_data=True)
+
+    def __setstate__(self, state: ModelState) -> None:
+        self._assemble(state)
+
+    def __copy__(self) -> NeuralNetwork:
+        """``copy.copy``: a network that trains on independently of this one (its own weights, optimizer state,
+        generator and history) and shares what is never changed in place: the data frame, ``X``, the design."""
+        shared = [x for x in (self.data, self._X, self.design) if x is not None]
+        return copy.deepcopy(self, {id(x): x for x in shared})
 
     def set_data(self, data) -> NeuralNetwork:
         """Train on ``data`` from now on, encoded through the stored formula (levels, ``scale()``, standardisation
         kept, not refitted): for a model loaded without its data, or new rows. The pass buffers, the validation
         split and the last ``output`` go with the old rows. Changes nothing when it raises. Returns self."""
         data = frames.to_pandas(data)
-        X, Y, rows = encoding.encode(self.design, data)
+        X, _, Y, rows = self.design.encode(data)
         T, Y = fields.checked_response(Y, self.design, self.dtype, len(X))
         w = case_weights.resolve(self.weights_column, data, rows) if self.weights_column else None  # numbers: old rows
         self._X, self._T, self._Y, self.rows, self.data = self._prepare(X), T, Y, rows, data
@@ -388,6 +208,47 @@ class NeuralNetwork:
         the logits (see ``chainnet.export``). Needs ``pip install 'chainnet[torch]'``."""
         from .export import to_torch
         return to_torch(self, dtype=dtype)
+
+    # ------------------------------------------------------------------------------------------ the one constructor
+    def _assemble(self, state: ModelState) -> NeuralNetwork:
+        """Every field of the network from ``state``, checked (``chainnet._state.checked``: the same checks for
+        a fresh, a loaded and an unpickled model); makes the derived things: activation and loss, the flat
+        parameters with the layers as views, the pass buffers, the validation split. Returns self."""
+        s, (T, act, loss) = _state.checked(state)
+        self.design, self.hidden, self.activation, self.init, self.seed = s.design, s.hidden, act.name, s.init, s.seed
+        self.decay, self.dropout, self.standardize, self.dtype = s.decay, s.dropout, s.standardize, s.dtype
+        self.center, self.scale, self._act, self._loss = s.center, s.scale, act, loss
+        self._X, self._T, self._Y, self.rows, self.data = s.X, T, s.Y, s.rows, s.data
+        self.case_weights, self.weights_column, self.rng = s.case_weights, s.weights_column, s.rng
+        weights = (self._initial_weights() if s.weights is None    # shapes checked before a byte is allocated
+                   else fields.checked_weights(s.weights, self._shapes(), self.dtype))
+        self._allocate()                                     # params, the gradient, their views, the buffers
+        self.weights = weights
+        self.optimizer, self.iteration = s.optimizer, s.iteration
+        self.optimizer_state = _state.check_optimizer(s.optimizer, s.optimizer_state, self.params.size, self.dtype)
+        self.output, self._cache, self._cache_weights, self._history = s.output, None, None, s.history
+        self._split = None if s.validation is None else splits.split_at(self, *s.validation)
+        self.converged, self.convergence, self.restarts = s.converged, s.convergence, s.restarts
+        self._step_run = None  # a run of backpropagate() calls, for the blow-up rule (chainnet.convergence)
+        return self
+
+    def _as_state(self, include_data: bool = True) -> ModelState:
+        """The model as a :class:`~chainnet._state.ModelState` (the live arrays, not copies); without its data
+        rows (and what belongs to them: output, case weights, the validation split) unless ``include_data``."""
+        data = include_data and len(self._X) > 0
+        split = self._split if data and self._split is not None and self._split.X is self._X \
+            and self._split.w is self.case_weights else None            # a split of the current rows only
+        return ModelState(
+            design=self.design, hidden=self.hidden, activation=self._act, init=self.init, seed=self.seed,
+            decay=self.decay, dropout=self.dropout, standardize=self.standardize, dtype=self.dtype,
+            center=self.center, scale=self.scale, X=self._X if data else self._X[:0],
+            Y=self._Y if data else self._Y[:0], rows=self.rows if data else pd.RangeIndex(0),
+            data=self.data if data else None, case_weights=self.case_weights if data else None,
+            weights_column=self.weights_column, weights=self.weights, rng=self.rng,
+            output=self.output if data else None, optimizer=self.optimizer, optimizer_state=self.optimizer_state,
+            iteration=self.iteration, history=self._history,
+            validation=None if split is None else (split.fraction, split.val),
+            converged=self.converged, convergence=self.convergence, restarts=self.restarts)
 
     # ------------------------------------------------------------------------------------------ internals
     def _prepare(self, X: np.ndarray) -> np.ndarray:
@@ -403,51 +264,6 @@ class NeuralNetwork:
     _flat_gradient, _objective_at = objective.flat_gradient, objective.objective_at
     _validation_scores = objective.validation_scores
     _gradient_and_fit, _history_row = objective.gradient_and_fit, objective.history_row
-
-    def _predict_X(self, X: np.ndarray) -> np.ndarray:
-        return self._loss.link(forward(X, self._weights, self._act).Z)
-
-    def _design_matrix(self, newdata):
-        X, complete = self.design.matrix(newdata)
-        return self._prepare(X), complete
-
-    def _outputs(self, newdata):
-        """Outputs (rows, K) aligned with ``newdata``'s index, NaN where a predictor is missing."""
-        if newdata is None:
-            return self._predict_X(self.X), self.rows
-        newdata = frames.to_pandas(newdata, "newdata")
-        X, complete = self._design_matrix(newdata)
-        out = np.full((len(newdata), self._T.shape[1]), np.nan)
-        if len(X):
-            out[complete] = self._predict_X(X)
-        return out, newdata.index
-
-    def _scored(self, newdata):
-        """(X, T) for the rows of ``newdata`` with complete predictors and response."""
-        return self._scored_weighted(newdata)[:2]
-
-    def _scored_weighted(self, newdata):
-        """(X, T, w) for the rows of ``newdata`` with complete predictors and response; w their case weights
-        from the weights column when newdata has it, else None."""
-        newdata = frames.to_pandas(newdata, "newdata")
-        truth = self.design.response_values(newdata)
-        X, complete = self._design_matrix(newdata)
-        has_truth = truth.notna().to_numpy().reshape(len(truth), -1).all(axis=1)
-        keep = has_truth[complete]
-        if not keep.any():
-            raise _nothing_to_score(self.design)
-        T, _ = scoring.targets(truth[complete & has_truth], self.design, self.dtype)
-        return X[keep], T, case_weights.of_newdata(self, newdata, complete & has_truth)
-
-    def _residuals(self, newdata):
-        """(ŷ - y, y, case weights or None) on the training rows or the scored rows of ``newdata``."""
-        self._require("regression", "rmse/r2", "accuracy()")
-        X, T, w = (self.X, self._T, self.case_weights) if newdata is None else self._scored_weighted(newdata)
-        return self._predict_X(X) - T, T, w
-
-    def _require(self, task, what, instead):
-        if self.task != task:
-            raise TaskError(f"{what} is for {task} networks; this one does {self.task}: use {instead}")
 
     # ------------------------------------------------------------------------------------------ issue 12 (R habits)
     # R's fitted(), residuals() and update(), defined in chainnet.rverbs / chainnet.rupdate with the network first.
@@ -466,30 +282,7 @@ class NeuralNetwork:
     explain_step = explain.explain_step
 
 
-def _nothing_to_score(design) -> DataError:
-    return DataError(f"no row of newdata has both complete predictors and the response "
-                     f"{design.response or list(design.targets)!r}: scoring needs at least one; fill or drop the "
-                     "missing values")
-
-
 def _caller_context() -> dict:
     """The variables of the code that called the constructor, for the formula's terms (as R's environment)."""
     frame = sys._getframe(2)
     return {**frame.f_globals, **frame.f_locals}
-
-
-def _standardization(X: np.ndarray, columns, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and sd (R's ``scale``, n - 1) of each numeric design column; intercept and dummy columns
-    (formulaic names them ``name[level]``) get centre 0 and scale 1, and so does a constant column: centring
-    would turn it to zeros, and without an intercept (``- 1``) it is the model's only constant term.
-
-    With case weights ``w`` (n,) they are frequency weights, as in the loss: m = Σ wᵢxᵢ / Σ w and
-    sd² = Σ wᵢ(xᵢ - m)² / (Σ w - 1), which is the mean and sd of the data with row i repeated wᵢ times."""
-    w = np.ones(len(X)) if w is None else np.asarray(w, dtype=np.float64)
-    total = float(w.sum())
-    mean = w @ X / total if total > 0 else np.zeros(X.shape[1])
-    sd = np.sqrt(w @ (X - mean) ** 2 / (total - 1.0)) if total > 1 else np.zeros(X.shape[1])
-    numeric = np.array([c != "Intercept" and "[" not in c for c in columns]) & (sd > 0)
-    center = np.where(numeric, mean, 0.0)
-    scale = np.where(numeric, sd, 1.0)
-    return center, scale

@@ -128,11 +128,17 @@ def gradient_and_fit(net):
 
 
 def objective_at(net, w: np.ndarray, X, T, sample_weight=None):
-    """(objective, flat gradient) at another parameter vector ``w``: the optimizers' line-search closure."""
-    g = np.empty_like(net.params)
-    loss = evaluate(net, X, T, grads=views(net, g), weights=views(net, np.asarray(w, net.dtype)),
-                    sample_weight=sample_weight)[0]
-    return loss, g
+    """(objective, flat gradient) at another parameter vector ``w`` (n,): the optimizers' line-search closure.
+
+    Evaluated into the network's ``Trial`` for X's rows (its own pass buffers, gradient and copy of ``w``), so
+    a call allocates nothing; the gradient returned is the trial's buffer, overwritten by the next call (copy
+    what you keep). The trial is kept: when the line search accepts the last point it tried, the training loop
+    takes this evaluation as the next iteration's start (``reuse``) instead of evaluating it again."""
+    trial = trial_for(net, X, T, sample_weight)
+    np.copyto(trial.w, w, casting="same_kind")
+    trial.loss, trial.fit, _ = evaluate(net, X, T, grads=trial.grad_views, buf=trial.buf,
+                                        weights=trial.w_views, sample_weight=sample_weight)
+    return trial.loss, trial.grad
 
 
 def validation_scores(net, X_val, T_val, w_val=None) -> dict:
@@ -151,3 +157,56 @@ def history_row(net, loss: float, output, lr: float) -> dict:
     n, k = net._T.shape
     return {"loss": loss, metric_name(net.task): scoring.metric(total, scoring.total_weight(n, net.case_weights), k,
                                                                 net.task), "learn_rate": lr}
+
+
+# ---------------------------------------------------------------------------------------------- trial points
+class Trial:
+    """The last point ``objective_at`` evaluated: the weights ``w`` (n,) with their layer views, the gradient
+    there (n,), the objective ``loss`` and the loss alone ``fit``, and the pass buffers (``buf.output`` is the
+    output there), for the rows ``X``, ``T`` and case weights ``sample_weight`` (kept by identity)."""
+
+    def __init__(self, net, X, T, sample_weight):
+        self.w, self.grad = np.zeros_like(net.params), np.zeros_like(net.params)
+        self.w_views, self.grad_views = views(net, self.w), views(net, self.grad)
+        self.buf = Buffers(units(net._weights), len(X), net.dtype)
+        self.data, self.decay, self.loss, self.fit = (X, T, sample_weight), None, None, None
+
+    def holds(self, w: np.ndarray, X, T, sample_weight, decay) -> bool:
+        """Whether the last evaluation was at exactly ``w`` (bit for bit) on these rows, with this decay."""
+        data = self.data
+        return (self.loss is not None and data[0] is X and data[1] is T and data[2] is sample_weight
+                and self.decay == decay and self.w.tobytes() == w.tobytes())
+
+    def __reduce__(self):
+        return _nothing, ()          # scratch: pickles and deep-copies as None (views would not survive)
+
+    def __repr__(self) -> str:
+        return f"Trial(rows={len(self.data[0])}, parameters={self.w.size}, loss={self.loss})"
+
+
+def _nothing() -> None:
+    return None
+
+
+def trial_for(net, X, T, sample_weight) -> Trial:
+    """The network's trial for these rows (made again when the rows, their number or the weights' size change)."""
+    trial = vars(net).get("_trial")
+    if trial is None or trial.data[0] is not X or trial.data[1] is not T or trial.data[2] is not sample_weight \
+            or trial.w.shape != net.params.shape or trial.w.dtype != net.params.dtype:
+        trial = net._trial = Trial(net, X, T, sample_weight)
+    trial.loss, trial.decay = None, net.decay      # invalid until the evaluation below has finished
+    return trial
+
+
+def reuse(net, X, T, sample_weight=None):
+    """``evaluate(net, X, T, grads=net's gradient)`` at the current weights without a pass, when the last
+    ``objective_at`` was there (the line search's accepted point): its gradient and output are copied into
+    the network's gradient and pass buffers (the next line search overwrites the trial's) and (objective, loss,
+    output) returned. None when it was elsewhere; the caller then evaluates."""
+    trial = vars(net).get("_trial")
+    if trial is None or not trial.holds(net.params, X, T, sample_weight, net.decay):
+        return None
+    np.copyto(net._grad, trial.grad)
+    output = buffers_for(net, len(X)).output
+    np.copyto(output, trial.buf.output)
+    return trial.loss, trial.fit, output

@@ -59,30 +59,29 @@ class QuasiNewton(Optimizer):
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float, closure) -> None:
         """One iteration from w (n,) with gradient g (n,) and loss ``loss``; ``closure(w) -> (loss, g)``
         evaluates the full-batch objective for the line search. Updates w and ``state`` in place."""
-        state["t"] += 1
-        state["func_evals"] += 1
-        state["stop"][...] = 0
+        _count(state, "t")
+        _count(state, "func_evals")
+        state["stop"][()] = 0
         if np.abs(g).max() <= self.tolerance_grad:
-            state["stop"][...] = _GRADIENT           # first-order optimal: torch returns without a step
+            state["stop"][()] = _GRADIENT            # first-order optimal: torch returns without a step
             return
-        state["n_iter"] += 1
-        first = int(state["n_iter"]) == 1
+        first = _count(state, "n_iter") == 1
         self.direction(state, g, first)              # state["d"] = -H g
         d = state["d"]
         state["prev_flat_grad"][...] = g
-        state["prev_loss"][...] = loss
+        state["prev_loss"][()] = loss
         t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
-        state["step_length"][...] = t
+        state["step_length"][()] = t
         gtd = float(g @ d)                           # slope along d
         if gtd > -self.tolerance_change:
-            state["stop"][...] = _LOSS_CHANGE        # d is no longer a descent direction worth following
+            state["stop"][()] = _LOSS_CHANGE         # d is no longer a descent direction worth following
             return
         f_new, g_new, t, evals = strong_wolfe(_along(closure, w, d), t, d, loss, g, gtd,
                                               tolerance_change=self.tolerance_change, max_ls=self.max_eval - 1)
         w += t * d
-        state["step_length"][...] = t
-        state["func_evals"] += evals
-        state["stop"][...] = self._converged(g_new, d, t, f_new - loss)
+        state["step_length"][()] = t
+        _count(state, "func_evals", evals)
+        state["stop"][()] = self._converged(g_new, d, t, f_new - loss)
 
     def _converged(self, g_new, d, t, change) -> int:
         """torch's tests after a line search: the new gradient, the step's largest change, the loss change."""
@@ -127,7 +126,7 @@ class LBFGS(QuasiNewton):
         d = state["d"]
         if first:
             np.negative(g, out=d)                    # steepest descent; the history starts empty
-            state["count"][...], state["H_diag"][...] = 0, 1.0
+            state["count"][()], state["H_diag"][()] = 0, 1.0
             return
         self._remember(state, g)
         k = int(state["count"])
@@ -146,8 +145,8 @@ class LBFGS(QuasiNewton):
             Y[:-1], S[:-1], ro[:-1] = Y[1:], S[1:], ro[1:]
             k -= 1
         Y[k], S[k], ro[k] = y, s, 1.0 / ys
-        state["count"][...] = k + 1
-        state["H_diag"][...] = ys / float(y @ y)     # scale of H0: y·s / y·y
+        state["count"][()] = k + 1
+        state["H_diag"][()] = ys / float(y @ y)     # scale of H0: y·s / y·y
 
     def hyperparameters(self) -> dict:
         return {"history_size": self.history_size, **super().hyperparameters()}
@@ -201,23 +200,28 @@ def _two_loop(S, Y, ro, g, H_diag, d):
         q = -g;  for i = k-1 .. 0:  α_i = ρ_i s_i·q,  q ← q - α_i y_i
         r = H_diag·q;  for i = 0 .. k-1:  β_i = ρ_i y_i·r,  r ← r + (α_i - β_i) s_i
 
-    Each s_i·q and y_i·r is expanded over the pairs' inner products SY[i, j] = s_i·y_j (one k x k product), so
-    the loops run over k numbers and the n-vectors take four matrix-vector products instead of 4k calls."""
+    Each s_i·q and y_i·r is expanded over the pairs' inner products SY[i][j] = s_i·y_j (one k x k product), so
+    the loops run over k Python floats and the n-vectors take four matrix-vector products instead of 4k calls."""
     k = len(ro)
     SY, ro = (S @ Y.T).tolist(), ro.tolist()
-    Sq = (-(S @ g)).tolist()                                   # s_i·q at q = -g
+    Sg = (S @ g).tolist()
     al = [0.0] * k
-    for i in range(k - 1, -1, -1):
-        al[i] = (Sq[i] - sum(SY[i][j] * al[j] for j in range(i + 1, k))) * ro[i]  # s_i·(q - Σ_j>i α_j y_j)
-    r = -g
-    r -= np.asarray(al) @ Y                                    # q = -g - Σ α_i y_i
-    r *= H_diag                                                # r = H0 q
+    for i in range(k - 1, -1, -1):                             # α_i = ρ_i s_i·(-g - Σ_j>i α_j y_j)
+        row, a = SY[i], -Sg[i]
+        for j in range(i + 1, k):
+            a -= row[j] * al[j]
+        al[i] = a * ro[i]
+    r = np.dot(al, Y)
+    r += g
+    r *= -H_diag                                               # r = H0 q = -H_diag (g + Σ α_i y_i)
     Yr = (Y @ r).tolist()
     c = [0.0] * k                                              # c_i = α_i - β_i
-    for i in range(k):
-        be = (Yr[i] + sum(SY[j][i] * c[j] for j in range(i))) * ro[i]           # y_i·(r + Σ_j<i c_j s_j)
-        c[i] = al[i] - be
-    np.add(r, np.asarray(c) @ S, out=d)                        # d = r + Σ c_i s_i; returns the α_i
+    for i in range(k):                                         # β_i = ρ_i y_i·(r + Σ_j<i c_j s_j)
+        b = Yr[i]
+        for j in range(i):
+            b += SY[j][i] * c[j]
+        c[i] = al[i] - b * ro[i]
+    np.add(r, np.dot(c, S), out=d)                             # d = r + Σ c_i s_i; returns the α_i
     return al
 
 
@@ -225,9 +229,16 @@ def _along(closure, w, d):
     """phi(t) -> (loss, gradient, slope) at w + t·d, the gradient copied (the line search keeps it)."""
     def phi(t):
         f, g = closure(w + t * d)
-        g = np.array(g, copy=True)
+        g = g.copy()                                 # the closure may hand back a buffer it reuses
         return float(f), g, float(g @ d)
     return phi
+
+
+def _count(state: dict, key: str, by: int = 1) -> int:
+    """state[key] += by on a 0-d integer, through its Python value (ten times cheaper than a 0-d ufunc)."""
+    value = state[key].item() + by
+    state[key][()] = value
+    return value
 
 
 def _tolerance(name: str, value, default: float) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import html
+from . import checks, html
 from . import metrics as scores
 from .nnet_print import hidden_names, listing  # hidden_names: the unit names every table uses
 
@@ -79,7 +79,7 @@ def coef(net) -> Coefficients:
 def layer_table(net) -> pd.DataFrame:
     """One row per weight matrix: from, to, rows (bias row included), columns, parameters, activation."""
     names = ["input", *(f"hidden {l}" for l in range(1, len(net.hidden) + 1)), "output"]
-    acts = [net.activation] * len(net.hidden) + [OUTPUT_LINKS[net._loss.name]]
+    acts = [net.activation] * len(net.hidden) + [OUTPUT_LINKS[net.family]]
     return pd.DataFrame({"from": names[:-1], "to": names[1:],
                          "rows": [W.shape[0] for W in net.weights], "columns": [W.shape[1] for W in net.weights],
                          "parameters": [W.size for W in net.weights], "activation": acts},
@@ -92,7 +92,7 @@ def confusion_matrix(net, newdata=None) -> pd.DataFrame:
     On the training rows, or on the complete rows of ``newdata`` (predictors and response); see
     ``chainnet.metrics.confusion``, which ``net.confusion()`` is.
     """
-    net._require("classification", "confusion_matrix", "plot_predicted() or rmse()")
+    checks.require_task(net, "classification", "confusion_matrix", "plot_predicted() or rmse()")
     return scores.confusion(net, newdata)
 
 
@@ -175,7 +175,7 @@ def _facts(net) -> dict:
     dropout = ", ".join(f"{p:g}" for p in net.dropout) if any(net.dropout) else "none"
     last_rate = f", last learn_rate {history['learn_rate'].iloc[-1]:g}" if len(history) else ""
     return {
-        "task": f"{net.task}, {OUTPUT_LINKS[net._loss.name]} output",
+        "task": f"{net.task}, {OUTPUT_LINKS[net.family]} output",
         "response": response,
         "design columns": f"{', '.join(design.columns)}" + ("  (standardized)" if net.standardize else ""),
         "layers": f"{'-'.join(map(str, net.layer_sizes))} units, {net.activation} hidden activation",
@@ -183,7 +183,7 @@ def _facts(net) -> dict:
         "regularisation": f"decay {net.decay:g}, dropout {dropout}",
         "optimizer": f"{net.optimizer!r}" if net.optimizer is not None else "none yet (train() starts with gd)",
         "iterations": f"{net.iteration}{last_rate}",
-        "loss": LOSS_NAMES[net._loss.name],
+        "loss": LOSS_NAMES[net.family],
         "rows": _rows_fact(net),
         **_criteria(net),
     }

@@ -63,16 +63,19 @@ def r_formula(formula: str) -> str:
             calls.append(last in _WORD or last in ")`")     # f( or f)( or `f`( : a call; else grouping
         elif c == ")" and calls:
             calls.pop()
-        inside = any(calls)
-        if c == "^" and inside:
-            out.append("**")
-        elif formula.startswith("%in%", i) and not inside:
-            out.append(":")
-            i += 3
-        else:
-            out.append(c)
-        i, last = i + 1, c if not c.isspace() else last
+        text, width = _operator(formula, i, any(calls))
+        out.append(text)
+        i, last = i + width, c if not c.isspace() else last
     return "".join(out)
+
+
+def _operator(formula: str, i: int, inside: bool) -> tuple[str, int]:
+    """The character at ``formula[i]`` in formulaic's spelling, and how many characters of R's it took."""
+    if formula[i] == "^" and inside:
+        return "**", 1                     # inside a call's parentheses ^ is a power
+    if not inside and formula.startswith("%in%", i):
+        return ":", 4                      # a %in% b: the interaction column alone
+    return formula[i], 1
 
 
 def _closing(text: str, start: int) -> int:

@@ -40,7 +40,7 @@ ROWS = {"range": {"kind": str, "start": int, "stop": int, "step": int, "name": (
 
 
 def check_meta(meta, path: str, rows: int | None) -> None:
-    """Raise :class:`ModelFileError` unless ``meta`` has exactly the shape :func:`persistence.save` writes;
+    """Raise :class:`ModelFileError` unless ``meta`` has exactly the shape :func:`chainnet.persistence.write` writes;
     ``rows`` is the number of stored data rows (from the archive), ``None`` when none are stored."""
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__

@@ -8,26 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError
 from .progress import metric_name
 
 
 def targets(values, design, dtype) -> tuple[np.ndarray, Any]:
-    """Response -> (T, Y): T (n, K) float targets, Y the public response (Categorical or float array).
-
-    Binary: T = 1 for the second class (one sigmoid unit, as R's glm); 3+ classes: one-hot; regression: values.
-    """
-    if design.task == "classification":
-        Y = pd.Categorical(np.asarray(values, dtype=object), categories=list(design.classes))
-        if (Y.codes < 0).any():
-            bad = pd.unique(np.asarray(values, dtype=object)[Y.codes < 0])
-            raise ArgumentError(f"Y holds {list(bad)[:5]}, which are not classes {list(design.classes)}")
-        K = len(design.classes)
-        T = (Y.codes == 1)[:, None] if K == 2 else np.eye(K, dtype=bool)[Y.codes]
-        return np.ascontiguousarray(T, dtype=dtype), Y
-    Y = np.asarray(values, dtype=np.float64)
-    T = Y[:, None] if Y.ndim == 1 else Y
-    return np.ascontiguousarray(T, dtype=dtype), Y
+    """Response -> (T, Y) by the design's one response encoder (:meth:`chainnet.design.Design.encode_response`):
+    T (n, K) float targets (binary: 1 for the second class; 3+ classes: one-hot; regression: the values)."""
+    return design.encode_response(values, dtype)
 
 
 def class_codes(output: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .design import quote_names
+from ._formula_text import quote_names
 from .errors import FormulaError
 
 MAX_LENGTH = 2_000

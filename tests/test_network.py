@@ -173,3 +173,20 @@ def test_repr_is_one_line(iris):
     net = NeuralNetwork("Species ~ .", data=iris, hidden=[4, 2], seed=0)
     text = repr(net.train(2, trace=0))
     assert "\n" not in text and "4-4-2-3" in text and "2 iterations" in text and "Species ~ ." in text
+
+
+@pytest.mark.parametrize("formula, family, link", [
+    ("yes ~ x + g", "bernoulli", lambda Z: 1 / (1 + np.exp(-Z))),
+    ("k ~ x + g", "multinomial", lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)),
+    ("y + y2 ~ x", "gaussian", lambda Z: Z),
+])
+def test_family_names_the_output_distribution_and_its_link(toy, formula, family, link):
+    """``family`` (what summary() reports as the output link and loss) matches the output the network computes:
+    the logits by hand (X @ W1, sigmoid, @ W2) through the family's textbook link."""
+    net = NeuralNetwork(formula, data=toy, hidden=3, seed=4).feedforward()
+    assert net.family == family
+    H = 1 / (1 + np.exp(-(net.X @ net.W1)))
+    Z = np.hstack([np.ones((len(H), 1)), H]) @ net.W2
+    np.testing.assert_allclose(net.output, link(Z), rtol=1e-12)
+    with pytest.raises(AttributeError):
+        net.family = "poisson"

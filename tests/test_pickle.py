@@ -70,3 +70,22 @@ def test_the_estimators_pickle_through_the_network(iris):
     twin = pickle.loads(pickle.dumps(clf))
     assert isinstance(twin.network_, NeuralNetwork) and twin.network_ is not clf.network_
     np.testing.assert_array_equal(twin.predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_shallow_copy_trains_on_independently_and_shares_the_data(iris):
+    """copy.copy used to share the weight buffer (and would share the optimizer state, generator and history):
+    training the copy must leave the original exactly as it was, while the data and X are not duplicated."""
+    from state_snapshot import whole_state
+
+    net = NeuralNetwork("Species ~ .", data=iris, hidden=3, seed=2).train(4, trace=0, optimizer="adam",
+                                                                        learn_rate=0.01, batch_size=16)
+    before = whole_state(net)
+    twin = copy.copy(net)
+    assert twin.data is net.data and twin.X is net.X and twin.design is net.design
+    twin.train(3, trace=0, optimizer="adam", learn_rate=0.01, batch_size=16)
+    after = whole_state(net)
+    assert after[:6] == before[:6] and after[7:] == before[7:]      # weights, X, T, output ... history, split
+    assert after[6] == before[6]                                    # the optimizer state, byte for byte
+    assert twin.iteration == 7 and not np.array_equal(twin.params, net.params)
+    net.train(3, trace=0, optimizer="adam", learn_rate=0.01, batch_size=16)
+    assert_same_weights(net, twin)                                  # and it went on from the same state
