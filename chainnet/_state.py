@@ -221,14 +221,19 @@ def check_optimizer(optimizer, state, n: int, dtype) -> dict | None:
         return None
     if optimizer is None or not isinstance(state, dict):
         raise ArgumentError("an optimizer needs its state and a state its optimizer (both or neither)")
-    template = optimizer.init_state(n, dtype)
+    try:
+        template = optimizer.init_state(n, dtype)
+    except MemoryError:                                  # hyperparameters no state of this size could have
+        raise ArgumentError(f"{optimizer!r} keeps more state than memory holds for {n} weights: its "
+                            "hyperparameters do not fit this network") from None
     if set(state) != set(template):
         raise ArgumentError(f"optimizer {optimizer.name!r} keeps the state {list(template)}, got {list(state)}")
     for name, want in template.items():
         a = state[name]
         if not isinstance(a, np.ndarray) or a.shape != want.shape or a.dtype != want.dtype:
             raise ArgumentError(f"optimizer state {name!r} must be an array of shape {want.shape} and dtype "
-                                f"{want.dtype}, got {getattr(a, 'shape', type(a).__name__)}")
+                                f"{want.dtype} (for {optimizer!r}), got {getattr(a, 'shape', type(a).__name__)} "
+                                f"{getattr(a, 'dtype', '')}")
     if int(state["t"]) < 0:
         raise ArgumentError(f"the optimizer's step count t must be >= 0, got {int(state['t'])}")
     return {name: state[name] for name in template}
