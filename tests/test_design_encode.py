@@ -212,3 +212,15 @@ def test_a_categorical_of_booleans_stays_a_factor_and_takes_new_data_in_any_stor
     for kind, new_b in _logical_storages([False, True]).items():
         new = pd.DataFrame({"x": [3.0, 4.0], "b": new_b})
         np.testing.assert_array_equal(design.matrix(new)[0], R_LOGICAL_NEW, err_msg=kind)
+
+
+def test_a_model_file_that_stored_an_object_column_of_booleans_as_a_factor_still_takes_bool_new_data():
+    # before logical columns had one storage, an object True/False column was fitted as a factor and stored with
+    # dtype 'object' (design column 'b[T.True]'); such a file is the facts of a factor design with that dtype
+    data = pd.DataFrame(LOGICAL).dropna().assign(b=lambda d: pd.Categorical(d["b"].astype(bool)))
+    facts = Design.fit("y ~ x * b", data)[0].facts()
+    old = Design.from_facts({**facts, "dtypes": {**facts["dtypes"], "b": "object"}})
+    assert old.columns == ("Intercept", "x", "b[T.True]", "x:b[T.True]") and old.dtypes["b"] == "object"
+    for kind, new_b in _logical_storages([False, True]).items():
+        new = pd.DataFrame({"x": [3.0, 4.0], "b": new_b})
+        np.testing.assert_array_equal(old.matrix(new)[0], R_LOGICAL_NEW, err_msg=kind)
