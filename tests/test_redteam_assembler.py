@@ -498,9 +498,6 @@ def _bools(n=12):
     return pd.DataFrame({"x": np.linspace(-1.0, 2.0, n), "b": [True, False, False] * (n // 3), "y": ["u", "v"] * (n // 2)})
 
 
-@pytest.mark.xfail(strict=True, reason="a bool predictor is encoded by the frame's dtype: bool -> column 'b', object "
-                   "True/False -> 'b[T.True]'; new data of the other kind is refused with formulaic's internal "
-                   "'Term `b` has generated columns inconsistent with specification'")
 @pytest.mark.parametrize("train_kind, new_kind", [("bool", "object"), ("object", "bool")])
 def test_a_bool_predictor_encodes_the_same_as_bool_or_as_object(train_kind, new_kind):
     train = _bools().astype({"b": train_kind})
@@ -510,8 +507,6 @@ def test_a_bool_predictor_encodes_the_same_as_bool_or_as_object(train_kind, new_
     np.testing.assert_array_equal(X, np.column_stack([np.ones(12), new["x"], new["b"].astype(bool)]))
 
 
-@pytest.mark.xfail(strict=True, reason="predict(newdata) with a missing value in a bool predictor (a polars null, "
-                   "or None in pandas) raises formulaic's internal error instead of predicting NA for that row")
 @pytest.mark.parametrize("frame", ["pandas", "polars"])
 def test_a_missing_bool_predictor_predicts_na_for_its_row(frame):
     net = NeuralNetwork("y ~ x + b", data=_bools(), hidden=0, seed=1)
