@@ -37,7 +37,8 @@ def phases(net, batch_rows, optimizer: str, learn_rate: float, number: int) -> d
     net.train(1, optimizer=optimizer, learn_rate=1e-12, tolerance=0, trace=0,
               batch_size=None if batch_rows is None else len(batch_rows))
     T_all = targets(net.Y, net.design, net.dtype)[0]
-    X, T = (net.X, T_all) if batch_rows is None else (net.X[batch_rows], T_all[batch_rows])
+    X, T = (net.X, np.asfortranarray(T_all)) if batch_rows is None else (net.X[batch_rows], T_all[batch_rows])
+    # (a full batch's targets in the pass buffers' unit-by-unit layout, as chainnet._run.Run keeps them)
     act, loss = get_activation(net.activation), loss_for(net.task, len(net.classes))
     buf = Buffers(units(net.weights), len(X), net.dtype)
     grads = [np.empty_like(W) for W in net.weights]

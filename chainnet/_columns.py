@@ -77,9 +77,10 @@ def check_data(data, task) -> None:
                         "be silently left out): rename it, e.g. data.rename(columns={'1': 'x1'})")
 
 
-def plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
+def plain_columns(frame: pd.DataFrame, used, trained: dict | None = None) -> pd.DataFrame:
     """Column types formulaic reads right: pandas ``string`` columns become plain text (formulaic would try
-    to read them as numbers); dates and times are refused with a fix, as formulaic cannot encode them."""
+    to read them as numbers), logical columns get one storage (:func:`logical_columns`, ``trained`` the
+    training dtypes for new data); dates and times are refused with a fix, as formulaic cannot encode them."""
     wanted = set(used)
     dtypes = {c: d for c, d in frame.dtypes.items() if c in wanted}
     for col, dtype in dtypes.items():
@@ -87,7 +88,35 @@ def plain_columns(frame: pd.DataFrame, used) -> pd.DataFrame:
             raise DataError(f"column {col!r} holds dates or times ({dtype}), which a formula cannot encode: "
                             f"convert it to numbers, e.g. (data[{col!r}] - data[{col!r}].min()).dt.days")
     text = [c for c, dtype in dtypes.items() if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA]
-    return frame.astype({c: object for c in text}) if text else frame
+    return logical_columns(frame.astype({c: object for c in text}) if text else frame, list(dtypes), trained)
+
+
+def logical_columns(frame: pd.DataFrame, used, trained: dict | None = None) -> pd.DataFrame:
+    """Logical columns (only True/False, whatever the storage) in the one storage formulaic encodes as their
+    design was fitted: formulaic reads the dtype, not the values (numpy ``bool`` gives a 0/1 column ``b``, R's
+    ``bTRUE``; ``object`` a factor ``b[T.True]``), and refuses new data of the other kind.
+
+    Training (``trained`` None): an object column of booleans (pandas makes one of a bool column with a
+    missing value) becomes ``bool``, the encoding of a real bool column. New data (``trained``: column ->
+    training dtype name): a logical column becomes ``bool`` for a predictor fitted as ``bool``/``boolean`` and
+    ``object`` for one fitted as a factor (a Categorical of booleans). No value may be missing here."""
+    if trained is None:
+        target = {c: bool for c in used if frame[c].dtype == object and _logical(frame[c])}
+    else:
+        target = {c: _LOGICAL_AS[trained[c]] for c in used if trained.get(c) in _LOGICAL_AS and _logical(frame[c])}
+        target = {c: t for c, t in target.items() if frame[c].dtype != t}
+    return frame.astype(target) if target else frame
+
+
+_LOGICAL_AS = {"bool": bool, "boolean": bool, "object": object, "category": object}   # training dtype -> storage
+
+
+def _logical(series: pd.Series) -> bool:
+    """Only True/False values: a bool, ``boolean`` or Categorical-of-booleans dtype, or objects that are all
+    booleans (``infer_dtype`` stops at the first value that is not, so a text column costs nothing)."""
+    if pd.api.types.is_bool_dtype(series.dtype):   # numpy bool, pandas boolean, a Categorical of booleans
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "boolean"
 
 
 def check_finite(series: pd.Series, col: str) -> None:

@@ -103,6 +103,8 @@ def _optimizer(spec, arrays, weights):
     if spec is None:
         return None, None
     opt = OPTIMIZERS[spec["name"]](**jsoncodec.decode(spec["hyperparameters"]))
+    if spec["t"] >= 2**63:                              # negative ones the assembler refuses
+        raise ModelFileError(f"the optimizer's step count t must be an integer below 2**63, got {spec['t']}")
     state = {"t": np.array(spec["t"], np.int64)}
     for s in spec["slots"]:
         state[s] = (np.concatenate([_array(arrays, f"opt.{s}.{l + 1}", W.shape, W.dtype).ravel()
@@ -116,7 +118,11 @@ def _generator(state) -> np.random.Generator:
         got = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
         raise ModelFileError(f"the model file's generator state names no known bit generator: {got!r}")
     bit_generator = BIT_GENERATORS[state["bit_generator"]]()
-    bit_generator.state = state
+    try:
+        bit_generator.state = state
+    except (ValueError, TypeError, OverflowError) as exc:      # e.g. a state word of 2**200
+        raise ModelFileError(f"the model file's generator (rng) state is not one numpy's "
+                             f"{state['bit_generator']} accepts: {exc}") from None
     return np.random.Generator(bit_generator)
 
 

@@ -241,7 +241,8 @@ def check_optimizer(optimizer, state, n: int, dtype) -> dict | None:
         a = state[name]
         if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != kind:
             raise ArgumentError(f"optimizer state {name!r} must be an array of shape {shape} and dtype "
-                                f"{kind}, got {getattr(a, 'shape', type(a).__name__)}")
+                                f"{kind} (for {optimizer!r}), got {getattr(a, 'shape', type(a).__name__)} "
+                                f"{getattr(a, 'dtype', '')}")
     if callable(getattr(optimizer, "check_state", None)):
         try:
             optimizer.check_state(state)
@@ -258,4 +259,8 @@ def _state_shapes(optimizer, n: int, dtype) -> dict:
     a fresh ``init_state`` for any other object (a subclass may keep another state)."""
     if type(optimizer) is OPTIMIZERS.get(getattr(optimizer, "name", None)):
         return optimizer.state_shapes(n, dtype)
-    return {name: (a.shape, a.dtype) for name, a in optimizer.init_state(n, dtype).items()}
+    try:
+        return {name: (a.shape, a.dtype) for name, a in optimizer.init_state(n, dtype).items()}
+    except MemoryError:                                  # hyperparameters no state of this size could have
+        raise ArgumentError(f"{optimizer!r} keeps more state than memory holds for {n} weights: its "
+                            "hyperparameters do not fit this network") from None

@@ -65,8 +65,8 @@ def constant_loss(T: np.ndarray, task: str) -> float:
     if task == "regression":
         D = np.subtract(T, T.mean(axis=0, dtype=np.float64), dtype=np.float64)   # one (n, K) temporary
         return float(np.vdot(D, D))
-    T = np.asarray(T, dtype=np.float64)
-    counts = T.sum(axis=0) if T.shape[1] > 1 else np.array([len(T) - T.sum(), T.sum()])
+    ones = T.sum(axis=0, dtype=np.float64)      # counted in float64, without a float64 copy of T
+    counts = ones if T.shape[1] > 1 else np.array([len(T) - ones[0], ones[0]])
     counts = counts[counts > 0]
     return float(-np.sum(counts * np.log(counts / len(T))))
 

@@ -171,7 +171,7 @@ class Design:
                             f"uses{close(missing[0], newdata.columns)}; add them to the data frame")
         frame = newdata[list(self.predictors)]
         complete = frame.notna().all(axis=1).to_numpy().copy()   # pandas' arrays are read-only views
-        frame = plain_columns(frame[complete].reset_index(drop=True), self.predictors)
+        frame = plain_columns(frame[complete].reset_index(drop=True), self.predictors, self.dtypes)
         if len(frame) == 0:  # every row misses a predictor: an all-NaN column has no type to check
             return np.empty((0, len(self.columns))), complete
         text = self.text_columns()

@@ -52,15 +52,20 @@ def checked_response(value, design, dtype, rows: int):
     """(T, Y) for a new response of ``rows`` values (one per row of ``X``)."""
     if isinstance(value, (str, bytes)):
         raise ArgumentTypeError(f"Y must hold one response value per row, got the text {value!r}")
+    if design.task == "regression" and np.iscomplexobj(value):   # numpy would drop the imaginary parts
+        raise ArgumentTypeError("Y must hold real numbers, got complex numbers; assign their real part (y.real)")
     try:
         T, Y = design.encode_response(value, dtype)
     except (ValueError, TypeError, NotImplementedError) as exc:
         if isinstance(exc, (ArgumentError, ArgumentTypeError)):
             raise
         raise DataError(f"Y must hold the response's values ({design.task}): {exc}") from exc
-    if T.ndim != 2 or len(T) != rows or T.shape[1] != _width(design):
-        raise DataError(f"Y must hold {rows} response values (one per row of X), each of {_width(design)} "
-                        f"number(s), got shape {np.shape(Y)}; use set_data(df) to train on other rows")
+    k = _width(design)
+    one_column = design.task == "regression" and k == 1 and np.ndim(Y) != 1   # a 1-response Y is (n,), as fitted
+    if T.ndim != 2 or len(T) != rows or T.shape[1] != k or one_column:
+        raise DataError(f"Y must hold {rows} response values (one per row of X), each of {k} number(s), got shape "
+                        f"{np.shape(Y)}{' (one response: a 1-d array)' if one_column else ''}; use set_data(df) "
+                        "to train on other rows")
     if not np.isfinite(T).all():
         raise DataError("Y holds NaN or infinite values; drop those rows (set_data) or fill them")
     return T, Y

@@ -76,10 +76,22 @@ def settings(net, iterations=10000, learn_rate=None, tolerance=0.01, trace=100, 
         raise ArgumentError(_full_batch_only(spec, "batch_size" if batch_size is not None else "dropout"))
     if checks.boolean("progress", progress):
         tqdm_class()
-    return Settings(checks.positive_int("iterations", iterations), rate,
+    return Settings(_iterations(iterations), rate,
                     checks.non_negative("tolerance", tolerance), checks.non_negative_int("trace", trace), spec,
                     keep, batch_size, checks.boolean("shuffle", shuffle), validation, patience,
                     get_schedule(schedule), bool(progress), starts.check(restarts))
+
+
+#: the most iterations one call takes (R's integer maximum, nnet's ``maxit`` bound): a larger count is a typo
+MAX_ITERATIONS = 2**31 - 1
+
+
+def _iterations(value) -> int:
+    iterations = checks.positive_int("iterations", value)
+    if iterations > MAX_ITERATIONS:
+        raise ArgumentError(f"iterations must be at most {MAX_ITERATIONS:,} (R's integer maximum), got {value!r}: "
+                            "train in calls of fewer iterations, e.g. net.train(10_000) repeated")
+    return iterations
 
 
 def _full_batch_only(spec, what: str) -> str:

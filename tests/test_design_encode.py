@@ -162,3 +162,65 @@ def test_fit_and_encode_give_the_hand_built_treatment_coding_and_one_hot(data):
     order = data.draw(st.permutations(range(n)))
     new = frame.iloc[list(order)]
     np.testing.assert_array_equal(design.encode(new).X, by_hand[list(order)])
+
+
+# R 4.2:  d <- data.frame(x = c(-1, 0.5, 2, 1.5, 0, -0.5), b = c(TRUE, NA, FALSE, TRUE, FALSE, FALSE), y = ...)
+#         model.matrix(~ x * b, model.frame(~ x * b, d))    (na.omit drops row 2; columns bTRUE, x:bTRUE)
+#         model.matrix(~ x * b, data.frame(x = c(3, 4), b = c(FALSE, TRUE)))
+LOGICAL = {"x": [-1.0, 0.5, 2.0, 1.5, 0.0, -0.5], "b": [True, None, False, True, False, False],
+           "y": [0.3, 1.0, -0.2, 0.9, 0.1, -0.4]}
+R_LOGICAL = np.array([[1, -1.0, 1, -1.0], [1, 2.0, 0, 0.0], [1, 1.5, 1, 1.5], [1, 0.0, 0, 0.0], [1, -0.5, 0, 0.0]])
+R_LOGICAL_NEW = np.array([[1, 3.0, 0, 0.0], [1, 4.0, 1, 4.0]])
+
+
+def _logical_storages(values):
+    """The same True/False values (None where missing) in each storage pandas and polars give them."""
+    storages = {"object": pd.Series(values, dtype=object), "boolean": pd.Series(values, dtype="boolean")}
+    if None not in values:
+        storages |= {"bool": pd.Series(values, dtype=bool), "category": pd.Series(values, dtype="category")}
+    pl = pytest.importorskip("polars")
+    storages["polars"] = pd.Series(pl.Series(values).to_numpy())   # what chainnet.frames makes of a polars column
+    return storages
+
+
+def test_a_logical_predictor_is_one_0_1_column_named_b_whatever_its_storage_as_r_model_matrix():
+    for kind, b in _logical_storages(LOGICAL["b"]).items():
+        design, enc = Design.fit("y ~ x * b", pd.DataFrame(LOGICAL).assign(b=b))
+        assert design.columns == ("Intercept", "x", "b", "x:b"), kind        # R: (Intercept) x bTRUE x:bTRUE
+        np.testing.assert_array_equal(enc.X, R_LOGICAL, err_msg=kind)
+        assert list(design.na_rows) == [1] and design.levels["b"] == (False, True)
+        for new_kind, new_b in _logical_storages([False, True]).items():     # any storage of new data, too
+            new = pd.DataFrame({"x": [3.0, 4.0], "b": new_b, "y": [0.0, 1.0]})
+            np.testing.assert_array_equal(design.encode(new).X, R_LOGICAL_NEW, err_msg=f"{kind} -> {new_kind}")
+            np.testing.assert_array_equal(Design.from_facts(design.facts()).encode(new).X, R_LOGICAL_NEW)
+
+
+def test_a_missing_logical_predictor_in_new_data_is_left_out_in_every_storage():
+    design, _ = Design.fit("y ~ x * b", pd.DataFrame(LOGICAL))
+    for kind, b in _logical_storages([False, None, True]).items():
+        new = pd.DataFrame({"x": [3.0, 9.0, 4.0], "b": b})
+        X, complete = design.matrix(new)
+        assert complete.tolist() == [True, False, True], kind
+        np.testing.assert_array_equal(X, R_LOGICAL_NEW, err_msg=kind)
+
+
+def test_a_categorical_of_booleans_stays_a_factor_and_takes_new_data_in_any_storage():
+    data = pd.DataFrame(LOGICAL).dropna().assign(b=lambda d: pd.Categorical(d["b"].astype(bool)))
+    design, enc = Design.fit("y ~ x * b", data)
+    assert design.columns == ("Intercept", "x", "b[T.True]", "x:b[T.True]")   # a factor, as the user made it
+    np.testing.assert_array_equal(enc.X, R_LOGICAL)
+    for kind, new_b in _logical_storages([False, True]).items():
+        new = pd.DataFrame({"x": [3.0, 4.0], "b": new_b})
+        np.testing.assert_array_equal(design.matrix(new)[0], R_LOGICAL_NEW, err_msg=kind)
+
+
+def test_a_model_file_that_stored_an_object_column_of_booleans_as_a_factor_still_takes_bool_new_data():
+    # before logical columns had one storage, an object True/False column was fitted as a factor and stored with
+    # dtype 'object' (design column 'b[T.True]'); such a file is the facts of a factor design with that dtype
+    data = pd.DataFrame(LOGICAL).dropna().assign(b=lambda d: pd.Categorical(d["b"].astype(bool)))
+    facts = Design.fit("y ~ x * b", data)[0].facts()
+    old = Design.from_facts({**facts, "dtypes": {**facts["dtypes"], "b": "object"}})
+    assert old.columns == ("Intercept", "x", "b[T.True]", "x:b[T.True]") and old.dtypes["b"] == "object"
+    for kind, new_b in _logical_storages([False, True]).items():
+        new = pd.DataFrame({"x": [3.0, 4.0], "b": new_b})
+        np.testing.assert_array_equal(old.matrix(new)[0], R_LOGICAL_NEW, err_msg=kind)

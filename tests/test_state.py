@@ -95,23 +95,26 @@ def test_a_fresh_model_saved_and_loaded_is_the_fresh_model(toy, tmp_path):
     assert loaded.W1.dtype == np.float32 and loaded.optimizer is None and loaded.iteration == 0
 
 
-def test_a_file_of_the_first_format_still_loads_and_trains_on(iris):
-    """tests/data/iris_format1.npz was written by chainnet before the ModelState (the same settings as
-    ``_trained``); its predictions and the training that continues from it are the numbers that chainnet gave."""
+def test_a_file_of_the_first_format_still_loads_and_trains_on(iris, tmp_path):
+    """tests/data/iris_format1.npz was written by chainnet before the ModelState (the settings of ``_trained``):
+    its predictions are the numbers that chainnet gave; saved again by today's writer it comes back field by
+    field, and both copies train on identically. (The training numbers of that chainnet are not compared: the
+    fix of a49da9a changed the validation loss of dropout networks, which early stopping reads.)"""
     net = NeuralNetwork.load(DATA / "iris_format1.npz")
     np.testing.assert_allclose(net.predict_proba(iris.iloc[::10]).to_numpy()[:3], [
         [0.3178726207753523, 0.36009762899382763, 0.32202975023082003],
         [0.34787428683793575, 0.32179239846339275, 0.33033331469867144],
         [0.31054865886400157, 0.36905104678441564, 0.3204002943515828]], rtol=1e-13)
-    net.train(3, optimizer="adam", learn_rate=0.01, batch_size=32, validation=0.2, trace=0, tolerance=0)
-    np.testing.assert_allclose(net.params[:6], [0.08041958563248697, 0.034371826803311974, 0.14239467483370824,
-                                                0.22638248187573431, -0.6777243689519135, 0.048240270205672696],
-                               rtol=1e-12)
-    np.testing.assert_allclose(net.history["val_loss"].to_numpy()[-3:],
-                               [32.964585661446165, 32.960533250721014, 32.97709469889064], rtol=1e-12)
-    again = _trained(iris).train(3, optimizer="adam", learn_rate=0.01, batch_size=32, validation=0.2, trace=0,
-                                 tolerance=0)
-    assert again.params.tobytes() == net.params.tobytes()     # today's code from scratch: the same weights
+    assert net.iteration == 5 and net.optimizer.name == "adam" and net._split is not None
+    again = NeuralNetwork.load(net.save(tmp_path / "again.npz") and tmp_path / "again.npz")
+    a, b = _fields(net), _fields(again)
+    assert a.pop("design") == b.pop("design")
+    for name in a:
+        _same(a[name], b[name], name)
+    for m in (net, again):
+        m.train(3, optimizer="adam", learn_rate=0.01, batch_size=32, validation=0.2, trace=0, tolerance=0)
+    assert again.params.tobytes() == net.params.tobytes()
+    pd.testing.assert_frame_equal(again.history, net.history, check_exact=True)
 
 
 # ---------------------------------------------------------------------------------------------- the same checks

@@ -535,3 +535,14 @@ def test_schedule_returning_a_bad_factor(trained):
 def test_bad_dropout(iris, dropout):
     with pytest.raises(ArgumentError, match="dropout"):
         NeuralNetwork("Species ~ .", data=iris, hidden=[4, 3], dropout=dropout)
+
+
+@pytest.mark.parametrize("iterations", [2**31, 1e308, 1e10])
+def test_an_absurd_iteration_count_is_refused_at_once(iterations):
+    from chainnet import datasets
+    # a count above R's integer maximum is a typo (1e308 ran for hours with tolerance=0); refused before any work
+    net = NeuralNetwork("Species ~ .", data=datasets.load_iris(), hidden=3, seed=1)
+    before = net.params.copy()
+    with pytest.raises(ArgumentError, match=r"iterations must be at most 2,147,483,647"):
+        net.train(iterations, tolerance=0, trace=0)
+    assert net.iteration == 0 and np.array_equal(net.params, before)
