@@ -67,7 +67,7 @@ def check_data(data, task) -> None:
     if odd:
         raise DataError(f"data column name {odd[0]!r} is not a string: a formula names columns by text; "
                         "rename them, e.g. data.columns = data.columns.astype(str)")
-    if task is not None and task not in TASKS:
+    if task is not None and (not isinstance(task, str) or task not in TASKS):
         raise ArgumentError(f"task must be one of {TASKS} or None (inferred), got {task!r}")
     if "Intercept" in data.columns:
         raise DataError("the data has a column named 'Intercept', which formulaic would silently use as the "

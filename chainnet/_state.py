@@ -136,6 +136,8 @@ def checked(state: ModelState) -> tuple[ModelState, Derived]:
     D = len(s.design.columns)
     X = _design_matrix(s.X, D, s.dtype)
     T, Y = checked_response(s.Y, s.design, s.dtype, len(X))
+    if s.weights is None:        # fresh weights are drawn next (stored ones are compared with the shapes first)
+        checks.weights_fit_in_memory(_layer_shapes(D, s.hidden, T.shape[1]), s.dtype, s.hidden)
     center, scale = _standardization(s, D)
     s = dataclasses.replace(s, X=X, Y=Y, center=center, scale=scale, rows=_rows(s.rows, len(X)),
                             case_weights=_case_weights(s.case_weights, len(X)),
@@ -143,6 +145,12 @@ def checked(state: ModelState) -> tuple[ModelState, Derived]:
                             iteration=checks.non_negative_int("iteration", s.iteration),
                             history=_history(s.history), validation=_validation(s.validation, len(X)))
     return s, Derived(T, get_activation(s.activation), loss_for(s.design.task, len(s.design.classes or ())))
+
+
+def _layer_shapes(D: int, hidden: tuple, K: int) -> list:
+    """(rows, columns) of W1 (D, H1), W2 (H1 + 1, H2), ..., the last (H + 1, K), as ``objective.layer_shapes``."""
+    sizes = [D, *hidden, K]
+    return [(sizes[l] + (l > 0), sizes[l + 1]) for l in range(len(sizes) - 1)]
 
 
 def _design_matrix(X, width: int, dtype) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -45,10 +46,42 @@ def hidden_units(hidden) -> tuple[int, ...]:
 
 
 def dtype(value) -> type:
-    name = np.dtype(value).name if not isinstance(value, str) else value
+    """``"float64"``/``"float32"``, or what numpy reads as one of them (``np.float32``, ``float``) -> the type."""
+    try:
+        name = np.dtype(value).name if not isinstance(value, str) else value
+    except (TypeError, ValueError):          # not a dtype at all: object(), [[1]], nan
+        raise ArgumentTypeError(f"dtype must be one of {sorted(DTYPES)}, got {type(value).__name__} "
+                                f"{value!r:.60}") from None
     if name not in DTYPES:
         raise ArgumentError(f"dtype must be one of {sorted(DTYPES)}, got {value!r}")
     return DTYPES[name]
+
+
+def weights_fit_in_memory(shapes: list, dtype, hidden: tuple) -> None:
+    """Refuse, before a byte of them is allocated, layers ``shapes`` [(rows, columns), ...] whose weights and
+    gradient (2 · Σ rows·columns · itemsize bytes) exceed this machine's physical memory (1 TiB when unknown):
+    numpy's errors for them (a MemoryError, 'Maximum allowed dimension exceeded') name no argument."""
+    count = sum(r * c for r, c in shapes)            # Python integers: no overflow
+    size = count * np.dtype(dtype).itemsize
+    if 2 * size > _memory():
+        raise ArgumentError(f"out of memory: hidden={list(hidden)} makes {count:,} weights, whose values alone take "
+                            f"{_bytes(size)} (and their gradient as much), more than this machine's memory "
+                            f"({_bytes(_memory())}); use fewer hidden units")
+
+
+def _bytes(size: int) -> str:
+    """``size`` bytes in binary units, as numpy's MemoryError says them: 74.5 GiB, 727.6 TiB."""
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    power = min(max((size.bit_length() - 1) // 10, 0), len(units) - 1)
+    return f"{size / 2 ** (10 * power):,.1f} {units[power]}"
+
+
+def _memory() -> int:
+    """Physical memory in bytes (POSIX sysconf), or 1 TiB where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return 2**40
 
 
 def non_negative(name: str, value) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ArgumentError
+from .errors import ArgumentError, ArgumentTypeError
 
 
 def _fans(shape, bias_row):
@@ -49,6 +49,9 @@ INITIALIZERS = {"r6": r6, "glorot": glorot, "he": he}
 
 def resolve_init(init: str, activation: str) -> str:
     """``"auto"`` -> ``"r6"`` with sigmoid (the seed's runs behave as in the seed), ``"glorot"`` otherwise."""
+    if not isinstance(init, str):
+        raise ArgumentTypeError(f"init must be a name, one of {sorted(INITIALIZERS) + ['auto']}, got "
+                                f"{type(init).__name__} {init!r:.60}")
     if init == "auto":
         return "r6" if activation == "sigmoid" else "glorot"
     if init not in INITIALIZERS:
