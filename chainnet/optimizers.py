@@ -55,9 +55,9 @@ class Optimizer:
             raise ValueError(f"the optimizer's step count t must be >= 0, got {int(state['t'])}")
         for name, a in state.items():
             if a.dtype.kind == "f" and np.isnan(a).any():
-                raise ValueError(f"optimizer state {name!r} holds NaN, which {self.name!r} never makes")
+                raise ValueError(f"optimizer state {name!r} holds NaN, which no step makes")
             if name in self.non_negative and (a < 0).any():
-                raise ValueError(f"optimizer state {name!r} holds negative values; {self.name!r} keeps it >= 0")
+                raise ValueError(f"optimizer state {name!r} holds negative values; the steps keep it >= 0")
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float | None = None,
              closure=None) -> None:
