@@ -179,7 +179,7 @@ def describe(net) -> list[str]:
     d = net.design
     task = (f"classification, {len(d.classes)} classes: {', '.join(map(str, d.classes))}"
             if d.task == "classification" else f"regression of {', '.join(d.targets)}")
-    link = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}[net._loss.name]
+    link = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}[net.family]
     hidden = f"{net.activation} hidden, " if net.hidden else ""
     lines = [f"formula     {d.formula}", f"task        {task}",
              (f"layers      {'-'.join(map(str, net.layer_sizes))} ({hidden}{link} output; "
@@ -191,9 +191,9 @@ def describe(net) -> list[str]:
     if d.na_note:
         lines.append(f"missing     {d.na_note}")
     metric = "accuracy" if d.task == "classification" else "rmse"
-    if len(net._X):
+    if len(net.rows):
         value = net.accuracy() if metric == "accuracy" else net.rmse()
-        lines += [f"data        {len(net._X)} rows", f"loss        {net.compute_loss():.6g}",
+        lines += [f"data        {len(net.rows)} rows", f"loss        {net.compute_loss():.6g}",
                   f"{metric:<12}{value:.4f}"]
     elif net._history:
         last = net._history[-1]

@@ -38,7 +38,7 @@ def plot_fit(net, x=None, truth=None, *, data=None, target=None, resolution=200,
     is labelled ``label`` and takes the Axes' next colour unless ``color`` is given, so several networks can
     share one Axes.
     """
-    net._require("regression", "plot_fit", "plot_decision_boundary(x=, y=) or plot_predicted()")
+    checks.require_task(net, "regression", "plot_fit", "plot_decision_boundary(x=, y=) or plot_predicted()")
     resolution = checks.positive_int("resolution", resolution)
     x = _numeric_predictor(net, _default_predictors(net, [x], 1, "plot_fit")[0], "x")
     j = _target_index(net, target)

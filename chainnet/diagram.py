@@ -39,7 +39,7 @@ def plot_network(net, *, show_weights=None, ax=None):
     ax.set_ylim(-tallest / 2 - 0.3, tallest / 2 + 1.0)
     ax.set_axis_off()
     ax.set_title(f"{'-'.join(map(str, net.layer_sizes))} network, {total} weights: {net.activation} hidden, "
-                 f"{OUTPUT_LINKS[net._loss.name]} output", fontsize="medium")
+                 f"{OUTPUT_LINKS[net.family]} output", fontsize="medium")
     return ax
 
 

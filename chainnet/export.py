@@ -66,13 +66,13 @@ def to_torch(net, dtype: str = "float64") -> nn.Sequential:
             layers.append(ACTIVATIONS[net.activation]())
             if net.dropout[l] > 0:
                 layers.append(nn.Dropout(net.dropout[l]))
-    layers.append(LINKS[net._loss.name]())
+    layers.append(LINKS[net.family]())
     return nn.Sequential(*layers)
 
 
 def objective(net, model: nn.Sequential):
     """``(X, T) -> loss``: ``compute_loss()`` in torch for ``model = to_torch(net)``, ``T`` as from :func:`tensors`."""
-    loss = LOSSES[net._loss.name]()
+    loss = LOSSES[net.family]()
     linears = _linears(model)
 
     def f(X, T):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import frames
+from . import checks, frames
 from .errors import DataError
 
 _EPS = np.finfo(np.float64).eps
@@ -141,7 +141,7 @@ def evaluate(net, newdata=None) -> pd.Series:
 
 def confusion(net, newdata=None) -> pd.DataFrame:
     """Counts of (actual, predicted) classes: rows the actual classes, columns the predicted, in level order."""
-    net._require("classification", "confusion", "evaluate() or plot_fit()")
+    checks.require_task(net, "classification", "confusion", "evaluate() or plot_fit()")
     actual, P = scored_rows(net, newdata)
     labels = [str(c) for c in net.classes]
     return pd.DataFrame(confusion_counts(actual, P.argmax(axis=1), len(labels)),

@@ -89,7 +89,7 @@ def network_repr(net) -> str:
     """``<NeuralNetwork 'Species ~ .': a 4-5-3 sigmoid network with 43 weights, classification, 9999 iterations,
     loss 20.39>``: the loss at the current weights (``compute_loss()``, which changes nothing), 4 digits; then
     the rows dropped for missing values, when there were any."""
-    if not len(net._X):
+    if not len(net.rows):
         loss = "no data"
     else:
         loss = f"{net.compute_loss():.4g}"

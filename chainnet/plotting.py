@@ -162,7 +162,7 @@ def plot_loss(net, ax=None, *, label="training loss"):
     ax.legend(fontsize="small")
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
-    ax.set_ylabel(LOSS_NAMES[net._loss.name])
+    ax.set_ylabel(LOSS_NAMES[net.family])
     ax.set_title(f"{net.formula}: loss", fontsize="medium")
     return ax
 
@@ -178,7 +178,7 @@ def plot_decision_boundary(net, x=None, y=None, *, data=None, resolution=200, po
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
-    net._require("classification", "plot_decision_boundary", "plot_fit(x=) or plot_predicted()")
+    checks.require_task(net, "classification", "plot_decision_boundary", "plot_fit(x=) or plot_predicted()")
     resolution = checks.positive_int("resolution", resolution)
     x, y = (_numeric_predictor(net, v, r) for v, r in zip(_default_predictors(net, [x, y], 2, "plot_decision_boundary"), "xy"))
     if x == y:
