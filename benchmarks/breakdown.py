@@ -29,10 +29,10 @@ def best(fn, number: int) -> float:
 def phases(net, batch_rows, optimizer: str, learn_rate: float, number: int) -> dict:
     """The phases of one update, through chainnet's documented entry points: ``propagation.forward`` /
     ``backward`` on ``propagation.Buffers``, the ``losses`` table, the optimizer protocol on ``net.params``."""
+    from chainnet._scoring import class_codes, targets
     from chainnet.activations import get_activation
     from chainnet.losses import loss_for
     from chainnet.propagation import Buffers, backward, forward, units
-    from chainnet.scoring import class_codes, targets
 
     net.train(1, optimizer=optimizer, learn_rate=1e-12, tolerance=0, trace=0,
               batch_size=None if batch_rows is None else len(batch_rows))
@@ -69,9 +69,9 @@ def phases(net, batch_rows, optimizer: str, learn_rate: float, number: int) -> d
 def loop_steps(net, batch_rows, number: int) -> dict:
     """The loop's steps around the update, on a ``Run`` of a call made for it (its rows stay in the history)."""
     from chainnet import training
+    from chainnet._rollback import Snapshot
     from chainnet._run import Run
-    from chainnet.rollback import Snapshot
-    from chainnet.splits import training_data
+    from chainnet._splits import training_data
 
     s = training.settings(net, 1, learn_rate=1e-12, tolerance=0, trace=0, optimizer=net.optimizer,
                           batch_size=None if batch_rows is None else len(batch_rows))

@@ -28,7 +28,7 @@ from pathlib import Path
 STAGES = [
     ("NeuralNetwork(...) total", "chainnet.network", "NeuralNetwork.__init__"),
     ("  caller context (network._caller_context)", "chainnet.network", "_caller_context"),
-    ("  frames.to_pandas", "chainnet.frames", "to_pandas"),
+    ("  frames.to_pandas", "chainnet._frames", "to_pandas"),
     ("  Design.build (formula + frame -> design, X, Y, rows)", "chainnet.design", "Design.build"),
     ("    Design.fit (-> design, Encoding(X, T, Y, rows))", "chainnet.design", "Design.fit"),
     ("      data checks (_columns.check_data)", "chainnet._columns", "check_data"),
@@ -57,7 +57,7 @@ STAGES = [
     ("      response -> T, Y (Design.encode_response)", "chainnet.design", "Design.encode_response"),
     ("      text warnings (warn_about_text)", "chainnet.design", "warn_about_text"),
     ("  case weights (case_weights.of_design)", "chainnet.case_weights", "of_design"),
-    ("  Y setter (fields.checked_response)", "chainnet.fields", "checked_response"),
+    ("  Y setter (fields.checked_response)", "chainnet._fields", "checked_response"),
     ("  initial weights (NeuralNetwork._initial_weights)", "chainnet.network", "NeuralNetwork._initial_weights"),
 ]
 

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from chainnet.linesearch import strong_wolfe
+from chainnet._linesearch import strong_wolfe
 from chainnet.quasinewton import _two_loop
 
 

@@ -2,7 +2,7 @@
 
 ``"Species ~ ."`` against the iris columns gives the response column ``Species``, the predictors (``.`` is every
 other column) and the rewritten text formulaic is given: R's dotted names back-quoted (formulaic needs
-```Sepal.Length``` inside calls), R's ``^``, ``factor()`` and ``%in%`` rewritten (:mod:`chainnet.rformula`).
+```Sepal.Length``` inside calls), R's ``^``, ``factor()`` and ``%in%`` rewritten (:mod:`chainnet._rformula`).
 :func:`terms` does this once per formula and column list (it is a pure function of the two, so it is cached).
 """
 
@@ -13,8 +13,8 @@ import functools
 import re
 from typing import NamedTuple
 
+from ._rformula import r_formula
 from .errors import ArgumentTypeError, FormulaError
-from .rformula import r_formula
 
 
 class Terms(NamedTuple):

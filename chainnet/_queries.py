@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import case_weights, checks, frames, gradcheck, rverbs, scoring
+from . import _checks as checks, _frames as frames, _rverbs as rverbs, _scoring as scoring, case_weights, gradcheck
 from .errors import DataError
 from .propagation import forward
 
@@ -47,7 +47,7 @@ class Queries:
 
         ``newdata`` is encoded with the training formula's spec; rows with a missing predictor get a missing
         prediction. Default: the training rows. A multi-column regression gives a DataFrame. ``type``: R's
-        ``"class"``, ``"prob"``, ``"raw"`` (nnet's), ``"link"`` or ``"response"`` (see ``chainnet.rverbs``).
+        ``"class"``, ``"prob"``, ``"raw"`` (nnet's), ``"link"`` or ``"response"`` (see ``chainnet._rverbs``).
         """
         if type is not None:
             return rverbs.predict(self, newdata, type)

@@ -1,8 +1,8 @@
-"""A model file's contents (the JSON document, checked by :mod:`chainnet.schema`, and the archive's members)
+"""A model file's contents (the JSON document, checked by :mod:`chainnet._schema`, and the archive's members)
 as a :class:`~chainnet._state.ModelState`.
 
 Each array's shape and dtype are compared with what the document implies before it is read (the members'
-headers give them, :mod:`chainnet.archive`); what the values must be (finite weights, a decay >= 0, a known
+headers give them, :mod:`chainnet._archive`); what the values must be (finite weights, a decay >= 0, a known
 activation, weights of the network's shapes ...) the network's assembler checks, as it does for a fresh model.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import checks, jsoncodec
+from . import _checks as checks, _jsoncodec as jsoncodec
+from ._schema import BIT_GENERATORS
 from ._state import ModelState
 from .design import Design
 from .errors import ModelFileError
-from .optimizers import OPTIMIZERS
-from .schema import BIT_GENERATORS
+from .optim import OPTIMIZERS
 
 #: the history columns chainnet records (summary, repr and ``history`` read these names)
 HISTORY_COLUMNS = {"loss", "accuracy", "rmse", "val_loss", "val_accuracy", "val_rmse", "learn_rate"}

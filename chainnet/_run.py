@@ -17,12 +17,11 @@ import math
 
 import numpy as np
 
-from . import convergence
-from . import objective as obj
+from . import _objective as obj, convergence
+from ._progress import Reporter, metric_name
+from ._rollback import Best, Checkpoint
+from ._scoring import class_codes, metric, total_weight
 from .errors import DivergedError
-from .progress import Reporter, metric_name
-from .rollback import Best, Checkpoint
-from .scoring import class_codes, metric, total_weight
 
 
 class Run:

@@ -23,11 +23,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from . import case_weights, checks
+from . import _checks as checks, case_weights
+from ._fields import checked_response
 from .activations import get_activation
 from .design import Design
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError
-from .fields import checked_response
 from .initializers import resolve_init
 from .losses import loss_for
 from .optim import OPTIMIZERS

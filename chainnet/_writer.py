@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import jsoncodec
+from . import _jsoncodec as jsoncodec
+from ._schema import FORMAT, VERSION
 from .activations import get_activation
 from .errors import ArgumentError, DataError
-from .optimizers import OPTIMIZERS
-from .schema import FORMAT, VERSION
+from .optim import OPTIMIZERS
 
 
 def contents(state) -> tuple[dict, dict]:

@@ -13,8 +13,8 @@ import os
 import sys
 
 from . import __version__
+from ._rverbs import TYPES
 from .errors import ChainnetError
-from .rverbs import TYPES
 
 
 def _demo(args) -> None:
@@ -56,14 +56,14 @@ def _rates(text: str):
 
 def _run(name):
     def run(args):
-        from . import commands
+        from . import _commands as commands
         getattr(commands, name)(args)
     return run
 
 
 def _add_fit(sub) -> None:
     from .activations import ACTIVATIONS
-    from .optimizers import OPTIMIZERS
+    from .optim import OPTIMIZERS
 
     fit = sub.add_parser("fit", help="train a network on a CSV file; trace on stderr, summary on stdout",
                          description="Train a network: FORMULA is R style ('Species ~ .', 'y ~ scale(x) + g'); "

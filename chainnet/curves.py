@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from . import checks
+from . import _checks as checks
 from .design import _close
 from .errors import ArgumentError, ArgumentTypeError, DataError
 from .plotting import (

@@ -7,7 +7,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from . import checks
+from . import _checks as checks
 from .errors import ArgumentError, ArgumentTypeError
 
 

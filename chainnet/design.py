@@ -1,6 +1,6 @@
 """Formula + data frame -> the design ``X`` and the response (``T`` for the loss, ``Y`` for the user); new data -> ``X``.
 
-The one module that runs formulaic (with :mod:`chainnet.design_io`, its own serialisation). A :class:`Design` is
+The one module that runs formulaic (with :mod:`chainnet._design_io`, its own serialisation). A :class:`Design` is
 an immutable value, like R's ``terms`` object: the formula, the fitted formulaic spec of the predictors
 (categorical encodings, ``scale()`` parameters), the levels of every categorical predictor and the classes of
 the response. :meth:`Design.fit` learns it from training data; :meth:`Design.encode` encodes any frame with it:
@@ -29,13 +29,13 @@ from formulaic import ModelSpec, model_matrix
 from formulaic.errors import FormulaicError
 from formulaic.transforms import TRANSFORMS
 
-from . import _columns, _response, design_io
+from . import _columns, _design_io as design_io, _response
 from ._columns import TASKS, as_doubles, check_frame, is_categorical, levels_of, plain_columns
+from ._datacheck import warn_about_text
 from ._formula_text import close, dotted_token, in_call_C, quote_names, quoted, referenced_columns, split_formula, terms
-from .datacheck import warn_about_text
+from ._modelframe import complete_rows, subset_rows
+from ._namespace import Namespace, caller_variables
 from .errors import DataError, FormulaError
-from .modelframe import complete_rows, subset_rows
-from .namespace import Namespace, caller_variables
 
 __all__ = ["TASKS", "Design", "Encoding", "is_categorical", "quote_names", "referenced_columns", "split_formula"]
 _close = close   # the "did you mean" hint, used by the plots and importance
@@ -194,7 +194,7 @@ class Design:
 
     # ------------------------------------------------------------------------------------------ stored facts
     def facts(self) -> dict:
-        """The design as JSON-ready facts (:mod:`chainnet.design_io`); :class:`FormulaError` when it could not
+        """The design as JSON-ready facts (:mod:`chainnet._design_io`); :class:`FormulaError` when it could not
         be rebuilt from them (a formula that uses session variables)."""
         return design_io.design_facts(self)
 

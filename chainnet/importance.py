@@ -26,10 +26,10 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from . import checks
+from . import _checks as checks
+from ._frames import to_pandas
 from .design import _close
 from .errors import ArgumentError, ArgumentTypeError, DataError
-from .frames import to_pandas
 from .plotting import training_frame
 from .report import output_names
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import checks, frames
+from . import _checks as checks, _frames as frames
 from .errors import DataError
 
 _EPS = np.finfo(np.float64).eps

@@ -14,9 +14,17 @@ import numpy as np
 import pandas as pd
 
 from . import (
+    _checks as checks,
+    _fields as fields,
+    _frames as frames,
+    _html as html,
+    _nnet_print as nnet_print,
+    _objective as objective,
+    _rupdate as rupdate,
+    _rverbs as rverbs,
+    _splits as splits,
     _state,
     case_weights,
-    checks,
     convergence,
     criteria,
     curves,
@@ -24,26 +32,18 @@ from . import (
     diagnose,
     diagram,
     explain,
-    fields,
-    frames,
-    html,
     importance,
     metrics,
-    nnet_print,
-    objective,
     persistence,
     plotting,
     report,
-    rupdate,
-    rverbs,
-    splits,
     training,
 )
+from ._fields import Fields
 from ._queries import Queries
 from ._state import ModelState
 from .design import Design
 from .errors import ArgumentTypeError, DivergedError
-from .fields import Fields
 from .propagation import forward
 
 
@@ -75,7 +75,7 @@ class NeuralNetwork(Fields, Queries):
                  decay=0.0, dropout=0.0, standardize=False, dtype="float64", subset=None, weights=None):
         options = _state.settings(hidden, activation, init, seed, decay, dropout, standardize, dtype)
         context = _caller_context()
-        data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet.frames)
+        data = frames.to_pandas(data)  # polars and other frames become pandas here (chainnet._frames)
         design, (X, _, Y, rows) = Design.fit(formula, data, task, context, subset)
         self._assemble(_state.fresh(options, design, X, Y, rows, data, weights))
 
@@ -154,7 +154,7 @@ class NeuralNetwork(Fields, Queries):
     coef = report.coef
 
     # ------------------------------------------------------------------------------------------ issue 13 (ecosystem)
-    # Scores (chainnet.metrics) and the notebook card (chainnet.html), defined there with the network first.
+    # Scores (chainnet.metrics) and the notebook card (chainnet._html), defined there with the network first.
     evaluate = metrics.evaluate
     confusion = metrics.confusion
     _repr_html_ = html.network_card
@@ -230,7 +230,7 @@ class NeuralNetwork(Fields, Queries):
         self._split = None if s.validation is None else splits.split_at(self, *s.validation)
         self.converged, self.convergence, self.restarts = s.converged, s.convergence, s.restarts
         self._step_run = None  # a run of backpropagate() calls, for the blow-up rule (chainnet.convergence)
-        self._trial = None     # the line searches' evaluation point, made on demand (chainnet.objective.Trial)
+        self._trial = None     # the line searches' evaluation point, made on demand (chainnet._objective.Trial)
         return self
 
     def _as_state(self, include_data: bool = True) -> ModelState:
@@ -258,7 +258,7 @@ class NeuralNetwork(Fields, Queries):
             X = (X - self.center) / self.scale
         return np.ascontiguousarray(X, dtype=self.dtype)
 
-    # the flat parameters and the objective over them: chainnet.objective, with the network as first argument
+    # the flat parameters and the objective over them: chainnet._objective, with the network as first argument
     _shapes, _allocate, _views = objective.layer_shapes, objective.allocate, objective.views
     _buffers_for, _initial_weights, _bias_row = objective.buffers_for, objective.initial_weights, objective.bias_row
     _penalty, _penalty_gradient, _evaluate = objective.penalty, objective.penalty_gradient, objective.evaluate
@@ -267,7 +267,7 @@ class NeuralNetwork(Fields, Queries):
     _gradient_and_fit, _history_row = objective.gradient_and_fit, objective.history_row
 
     # ------------------------------------------------------------------------------------------ issue 12 (R habits)
-    # R's fitted(), residuals() and update(), defined in chainnet.rverbs / chainnet.rupdate with the network first.
+    # R's fitted(), residuals() and update(), defined in chainnet._rverbs / chainnet._rupdate with the network first.
     fitted = rverbs.fitted
     residuals = rverbs.residuals
     update = rupdate.update

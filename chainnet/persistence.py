@@ -38,10 +38,10 @@ import os
 import numpy as np
 
 from . import _reader, _writer
+from ._archive import members, open_archive, write_atomic
+from ._schema import MAX_META, VERSION, check_meta
 from ._state import ModelState
-from .archive import members, open_archive, write_atomic
 from .errors import ArgumentTypeError, ChainnetError, ModelFileError
-from .schema import MAX_META, VERSION, check_meta
 
 __all__ = ["VERSION", "read", "refusing", "write"]
 
@@ -58,8 +58,8 @@ def write(path, state: ModelState) -> None:
 
 def read(path) -> ModelState:
     """The state in a file written by :func:`write`; :class:`ModelFileError` for anything else. The archive's
-    sizes and the JSON document are checked before an array is decompressed (:mod:`chainnet.archive`,
-    :mod:`chainnet.schema`), and each array's shape and dtype before it is read. The values are checked when
+    sizes and the JSON document are checked before an array is decompressed (:mod:`chainnet._archive`,
+    :mod:`chainnet._schema`), and each array's shape and dtype before it is read. The values are checked when
     a network is assembled from the state (run that inside :func:`refusing`)."""
     path = _path(path)
     _check_magic(path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import checks
+from . import _checks as checks
 from .design import _close
 from .errors import ArgumentError, ArgumentTypeError, DataError
 from .report import LOSS_NAMES, confusion_matrix

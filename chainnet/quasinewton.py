@@ -1,5 +1,5 @@
 """Quasi-Newton solvers on the flat weight vector: L-BFGS and BFGS, each iteration one direction and one
-strong-Wolfe line search (``chainnet.linesearch``), as ``torch.optim.LBFGS(lr=1, max_iter=1, max_eval=25,
+strong-Wolfe line search (``chainnet._linesearch``), as ``torch.optim.LBFGS(lr=1, max_iter=1, max_eval=25,
 line_search_fn="strong_wolfe")`` does one ``step(closure)``.
 
 One iteration at weights w with loss f and gradient g:
@@ -27,9 +27,9 @@ import numbers
 
 import numpy as np
 
+from ._linesearch import strong_wolfe
+from ._optimizer import Optimizer
 from .errors import ArgumentError
-from .linesearch import strong_wolfe
-from .optimizers import Optimizer
 
 STOP_REASONS = ("", "gradient", "loss change")  # state["stop"] indexes this table
 _GRADIENT, _LOSS_CHANGE = 1, 2

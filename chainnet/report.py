@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import checks, html
-from . import metrics as scores
-from .nnet_print import hidden_names, listing  # hidden_names: the unit names every table uses
+from . import _checks as checks, _html as html, metrics as scores
+from ._nnet_print import hidden_names, listing  # hidden_names: the unit names every table uses
 
 #: the output unit's link, by loss (see ``losses``)
 OUTPUT_LINKS = {"bernoulli": "sigmoid", "multinomial": "softmax", "gaussian": "identity"}

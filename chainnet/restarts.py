@@ -21,9 +21,9 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from ._progress import metric_name
+from ._rollback import Snapshot
 from .errors import ArgumentError, DivergedError
-from .progress import metric_name
-from .rollback import Snapshot
 
 
 def check(restarts) -> int | None:

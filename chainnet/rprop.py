@@ -17,8 +17,8 @@ import numbers
 
 import numpy as np
 
+from ._optimizer import Optimizer
 from .errors import ArgumentError
-from .optimizers import Optimizer
 
 
 class Rprop(Optimizer):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from . import checks
+from . import _checks as checks
 from .errors import ArgumentError, ArgumentTypeError
 
 

@@ -31,7 +31,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import frames
+from . import _frames as frames
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError
 from .network import NeuralNetwork
 from .optim import OPTIMIZERS  # the name table, with the solvers chainnet.optim adds to it

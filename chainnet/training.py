@@ -28,16 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from . import checks, convergence
-from . import restarts as starts
+from . import _checks as checks, convergence, restarts as starts
+from ._progress import tqdm_class
+from ._rollback import Snapshot
 from ._run import Run
+from ._scoring import class_codes, history_frame, metric, targets, total_weight  # noqa: F401 - re-exported
+from ._splits import Data, training_data
 from .errors import ArgumentError, DivergedError
-from .optimizers import GD, OPTIMIZERS, get_optimizer
-from .progress import tqdm_class
-from .rollback import Snapshot
+from .optim import GD, OPTIMIZERS, get_optimizer
 from .schedules import get_schedule
-from .scoring import class_codes, history_frame, metric, targets, total_weight  # noqa: F401 - re-exported
-from .splits import Data, training_data
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def test_predict_type(folder, kind, columns, tmp_path):
     assert list(table.columns[5:]) == columns
     net, iris = NeuralNetwork.load(folder / "iris.npz"), datasets.load_iris()
     if kind != "class":
-        np.testing.assert_allclose(table[columns].to_numpy(), chainnet.rverbs.predict(net, iris, kind).to_numpy(),
+        np.testing.assert_allclose(table[columns].to_numpy(), chainnet._rverbs.predict(net, iris, kind).to_numpy(),
                                    rtol=1e-12)
 
 

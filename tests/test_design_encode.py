@@ -4,8 +4,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from chainnet import ArgumentError, DataError, NeuralNetwork
 from chainnet.design import Design, Encoding
@@ -179,7 +178,7 @@ def _logical_storages(values):
     if None not in values:
         storages |= {"bool": pd.Series(values, dtype=bool), "category": pd.Series(values, dtype="category")}
     pl = pytest.importorskip("polars")
-    storages["polars"] = pd.Series(pl.Series(values).to_numpy())   # what chainnet.frames makes of a polars column
+    storages["polars"] = pd.Series(pl.Series(values).to_numpy())   # what chainnet._frames makes of a polars column
     return storages
 
 

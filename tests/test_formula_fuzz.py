@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from formulaic import model_matrix
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chainnet import ChainnetError, FormulaError
+from chainnet._formula_guard import check_formula
 from chainnet.design import Design
-from chainnet.formula_guard import check_formula
 
 N = 24
 _rng = np.random.default_rng(3)

@@ -3,7 +3,7 @@
 import pytest
 
 from chainnet import FormulaError
-from chainnet.formula_guard import check_formula
+from chainnet._formula_guard import check_formula
 
 COLUMNS = ["Sepal.Length", "x", "z", "g", "y", "y2", "class", "my col", "n"]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainnet import ArgumentTypeError, NeuralNetwork, frames
+from chainnet import ArgumentTypeError, NeuralNetwork, _frames as frames
 
 pl = pytest.importorskip("polars")
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from chainnet.jsoncodec import decode, encode
+from chainnet._jsoncodec import decode, encode
 
 
 def roundtrip(value):

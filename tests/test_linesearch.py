@@ -4,7 +4,7 @@ branch of the zoom), and the cubic interpolation by hand."""
 import numpy as np
 import pytest
 
-from chainnet.linesearch import cubic_interpolate, strong_wolfe
+from chainnet._linesearch import cubic_interpolate, strong_wolfe
 
 torch = pytest.importorskip("torch")
 from torch.optim.lbfgs import _strong_wolfe

@@ -13,8 +13,8 @@ import pytest
 
 import chainnet.design as design_module
 from chainnet import FormulaError, NeuralNetwork
+from chainnet._namespace import Namespace
 from chainnet.design import Design
-from chainnet.namespace import Namespace
 
 BUILTINS = ["open", "eval", "exec", "exit", "quit", "__import__", "getattr", "globals", "vars", "print", "len",
             "compile", "input", "breakpoint", "__builtins__"]
@@ -40,7 +40,7 @@ def test_columns_named_like_builtins_are_data(toy):
 def test_the_namespace_closes_every_builtin_and_is_never_empty():
     ns = Namespace({"shift": 1.0})
     assert ns["shift"] == 1.0 and list(ns) == ["shift"] and bool(Namespace())   # formulaic does `context or {}`
-    assert ns["abs"] is np.abs                      # R's abs(x): numpy's, not Python's (chainnet.rformula)
+    assert ns["abs"] is np.abs                      # R's abs(x): numpy's, not Python's (chainnet._rformula)
     for name in [n for n in [*vars(builtins), "__builtins__"] if n != "abs"]:
         assert name in ns
         with pytest.raises(NameError):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from chainnet import NeuralNetwork
-from chainnet.nnet_print import listing, r_numbers, shape, weights
+from chainnet._nnet_print import listing, r_numbers, shape, weights
 
 W1 = np.array([[0.5, -1.0], [0.2, 0.3], [-0.4, 1.1]])
 R_BINARY = """\

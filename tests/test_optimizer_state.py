@@ -6,7 +6,7 @@ import copy
 import numpy as np
 import pytest
 
-from chainnet import ArgumentError, DataError, NeuralNetwork, checks, optim
+from chainnet import ArgumentError, DataError, NeuralNetwork, _checks as checks, optim
 
 pytestmark = pytest.mark.filterwarnings("ignore::chainnet.ConvergenceWarning")
 F8, F4, I8, I1 = (np.dtype(t) for t in (np.float64, np.float32, np.int64, np.int8))

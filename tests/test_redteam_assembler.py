@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from state_snapshot import whole_state
 from test_persistence import _rewrite  # an edited copy of a model file
 from test_state import _fields, _same  # field-by-field, bit-for-bit comparison of two model states

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from chainnet import NeuralNetwork
+from chainnet._formula_guard import check_formula
+from chainnet._rformula import r_formula
 from chainnet.design import Design
-from chainnet.formula_guard import check_formula
-from chainnet.rformula import r_formula
 
 DATA = {
     "hp": [110, 110, 93, 110, 175, 105, 245, 62, 95, 123, 123, 180],

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from chainnet import DivergedError, NeuralNetwork, datasets
-from chainnet.rollback import Checkpoint
+from chainnet._rollback import Checkpoint
 
 
 def net():

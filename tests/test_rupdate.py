@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from chainnet import NeuralNetwork
+from chainnet._rupdate import update, updated_formula
 from chainnet.errors import ArgumentError, ArgumentTypeError, DataError, FormulaError
-from chainnet.rupdate import update, updated_formula
 
 SHARED = ["bias", "Sepal.Length", "Petal.Width"]                      # coef() rows of the shared design columns
 

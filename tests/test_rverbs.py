@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from chainnet import NeuralNetwork
+from chainnet._rverbs import TYPES, fitted, predict, residuals
 from chainnet.errors import ArgumentError, TaskError
-from chainnet.rverbs import TYPES, fitted, predict, residuals
 
 
 def _sigmoid(z):

@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from chainnet import ArgumentError, DataError, NeuralNetwork
-from chainnet.optimizers import OPTIMIZERS
+from chainnet.optim import OPTIMIZERS
 from chainnet.sklearn import DEFAULT_OPTIMIZER, NeuralNetworkClassifier, NeuralNetworkRegressor
 
 #: small and quick for the checks: few units, 50 iterations

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from test_persistence import _rewrite  # an edited copy of a model file
 
 from chainnet import ArgumentError, ArgumentTypeError, ModelFileError, NeuralNetwork, datasets

@@ -4,8 +4,8 @@ everything outside the allow-list is refused without running anything."""
 import numpy as np
 import pytest
 
+from chainnet._subset_expr import subset_mask
 from chainnet.errors import FormulaError
-from chainnet.subset_expr import subset_mask
 
 
 @pytest.fixture

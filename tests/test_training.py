@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from chainnet import ArgumentError, ArgumentTypeError, DataError, DivergedError, NeuralNetwork, NewLevelError, optim
+from chainnet._splits import training_data
 from chainnet.propagation import forward
-from chainnet.splits import training_data
 
 OPTIMIZERS = ["gd", "momentum", "nesterov", "rmsprop", "adam"]
 RATES = {"gd": 0.01, "momentum": 0.003, "nesterov": 0.003, "rmsprop": 0.01, "adam": 0.01}

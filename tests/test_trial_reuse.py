@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from chainnet import ConvergenceWarning, NeuralNetwork, datasets, objective
+from chainnet import ConvergenceWarning, NeuralNetwork, _objective as objective, datasets
 from chainnet.network import NeuralNetwork as Network
 
 IRIS = datasets.load_iris()

@@ -7,7 +7,7 @@ import pytest
 
 from chainnet import NeuralNetwork
 from chainnet.errors import ArgumentError, ArgumentTypeError, DataError
-from chainnet.optimizers import OPTIMIZERS
+from chainnet.optim import OPTIMIZERS
 from chainnet.quasinewton import BFGS, LBFGS
 from chainnet.rprop import Rprop
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .progress import metric_name
+from ._progress import metric_name
 
 
 def targets(values, design, dtype) -> tuple[np.ndarray, Any]:

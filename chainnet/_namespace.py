@@ -18,12 +18,12 @@ import builtins
 import re
 from collections.abc import Mapping
 
-from .rformula import R_FUNCTIONS
+from ._rformula import R_FUNCTIONS
 
 
 class Namespace(Mapping):
     """What the names of a formula can mean besides the data's columns: the given ``variables``, then R's
-    functions (:data:`chainnet.rformula.R_FUNCTIONS`: ``sqrt``, ``abs``, ``log(x, base)`` ...), then formulaic's
+    functions (:data:`chainnet._rformula.R_FUNCTIONS`: ``sqrt``, ``abs``, ``log(x, base)`` ...), then formulaic's
     transforms (``scale``, ``np`` ...). Every other Python builtin is *closed*.
 
     formulaic evaluates a term with ``eval(code, {}, layers)``: a name found in no layer falls through the empty

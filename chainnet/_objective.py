@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import scoring
+from . import _scoring as scoring
+from ._progress import metric_name
 from .initializers import INITIALIZERS
-from .progress import metric_name
 from .propagation import Buffers, backward, forward, units
 
 

@@ -12,9 +12,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from . import checks
+from . import _checks as checks
+from ._scoring import class_codes
 from .errors import ArgumentError
-from .scoring import class_codes
 
 
 class Data(NamedTuple):

@@ -27,7 +27,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import checks
+from . import _checks as checks
 from .design import Design, split_formula
 from .errors import ArgumentError, ArgumentTypeError, DataError, FormulaError
 from .report import output_names

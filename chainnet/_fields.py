@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from ._scoring import history_frame
 from .errors import ArgumentError, ArgumentTypeError, DataError
-from .scoring import history_frame
 
 _W_NAME = re.compile(r"W([1-9][0-9]*)")
 

@@ -15,7 +15,7 @@ states (``ModelSpec.update(transform_state=..., encoder_state=...)``), and is ma
 prototype frame built from the stored dtypes and levels. That fills in formulaic's column ``structure`` and
 proves the rebuilt spec gives exactly the stored design columns; a file whose encoding does not rebuild
 (tampered, or written under an incompatible formulaic) is refused. The formula passes the allow-list of
-:mod:`chainnet.formula_guard` first, so nothing in the file runs as code.
+:mod:`chainnet._formula_guard` first, so nothing in the file runs as code.
 
 A rebuilt design has an empty ``context``: a formula that used variables of the saving session instead of
 data columns is refused when saving (see ``formula_guard``).
@@ -33,13 +33,13 @@ from formulaic.parser.types import Factor
 from formulaic.transforms import TRANSFORMS
 from formulaic.utils.code import format_expr, sanitize_variable_names
 
-from . import jsoncodec
+from . import _jsoncodec as jsoncodec
 from ._columns import TASKS, as_doubles
+from ._formula_guard import check_formula
 from ._formula_text import quote_names, quoted, referenced_columns, split_formula
+from ._namespace import Namespace
+from ._rformula import r_formula
 from .errors import DataError, FormulaError, ModelFileError
-from .formula_guard import check_formula
-from .namespace import Namespace
-from .rformula import r_formula
 
 
 # ---------------------------------------------------------------------------------------------- save

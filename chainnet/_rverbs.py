@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import frames
+from . import _frames as frames
 from .errors import ArgumentError, TaskError
 from .propagation import forward
 from .report import output_names

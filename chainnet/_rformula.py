@@ -18,7 +18,7 @@ R term                                 what chainnet builds
 
 :func:`r_formula` rewrites the text (a scanner that skips strings and back-quoted names and knows when it is
 inside a call's parentheses, where Python arithmetic applies); the functions are given to formulaic through
-:class:`chainnet.namespace.Namespace`. The formula guard checks the rewritten text, so what is checked is what
+:class:`chainnet._namespace.Namespace`. The formula guard checks the rewritten text, so what is checked is what
 runs.
 """
 

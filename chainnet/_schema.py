@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import jsoncodec
+from . import _jsoncodec as jsoncodec
 from .errors import ModelFileError
 
 FORMAT = "chainnet-model"

@@ -14,13 +14,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from . import rverbs
-from .archive import check_target
+from . import _rverbs as rverbs
+from ._archive import check_target
+from ._formula_guard import check_formula
+from ._subset_expr import subset_mask
 from .design import is_categorical
 from .errors import DataError, DataWarning, TaskError
-from .formula_guard import check_formula
 from .network import NeuralNetwork
-from .subset_expr import subset_mask
 
 
 # ---------------------------------------------------------------------------------------------- reading CSV
@@ -92,7 +92,7 @@ def fit(args) -> None:
 
 def _subset(data: pd.DataFrame, condition: str) -> pd.Series:
     """R's ``subset = condition`` as the constructor's boolean mask over ``data``'s rows (see
-    ``chainnet.subset_expr``); levels left in no row are then dropped by the constructor, as R's."""
+    ``chainnet._subset_expr``); levels left in no row are then dropped by the constructor, as R's."""
     keep = subset_mask(condition, data)
     if not keep.any():
         raise DataError(f"--subset {condition!r} keeps no row of the {len(data)}; loosen the condition")

@@ -7,7 +7,7 @@ these may appear:
 - the data's columns (bare, or back-quoted: ```Sepal.Length```), and ``.`` (every other column);
 - formula operators ``+ - * / : ** ^ %in% ~`` and parentheses; the numbers ``0``/``1`` (intercept);
 - calls of ``scale``, ``center``, ``C``, ``poly``, ``I``, and R's ``log``/``log2``/``log10``/``log1p``/``exp``/
-  ``sqrt``/``abs`` and ``factor``/``as.factor`` (:mod:`chainnet.rformula`), ``np.<f>`` for f in :data:`NUMPY`, and
+  ``sqrt``/``abs`` and ``factor``/``as.factor`` (:mod:`chainnet._rformula`), ``np.<f>`` for f in :data:`NUMPY`, and
   ``contr.<c>`` for c in :data:`CONTRASTS`, with keyword arguments (``poly(x, degree=3)``,
   ``C(g, levels=['b', 'a'])``);
 - inside calls, Python arithmetic and comparisons on numbers and columns (``I(x**2)``, ``I(g == 'a')``).
@@ -26,7 +26,7 @@ Sizes are bounded before anything runs, so no formula can hang or exhaust memory
 How: R's terms are rewritten as for formulaic, the formula's operators mapped to Python's (``:`` -> ``&``,
 ``%in%`` -> ``%``, ``.`` -> a placeholder), column names to placeholders, and the text parsed with :mod:`ast`
 (parsing runs nothing); every node must be of an allowed kind, so every piece formulaic can run is checked. At
-evaluation names resolve to data only (:class:`chainnet.namespace.Namespace` closes Python's builtins too).
+evaluation names resolve to data only (:class:`chainnet._namespace.Namespace` closes Python's builtins too).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ import difflib
 import keyword
 import re
 
+from ._rformula import r_formula
 from .errors import FormulaError
-from .rformula import r_formula
 
 CALLS = frozenset({"scale", "center", "C", "poly", "I", "log", "log2", "log10", "log1p", "exp", "sqrt", "abs"})
 NUMPY = frozenset({"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "abs", "square"})
@@ -92,7 +92,7 @@ def check_formula(formula: str, columns, text=()) -> None:
 
 def _placeholders(formula: str, columns: list[str]) -> tuple[str, dict[str, str]]:
     """Back-quote the columns that are not plain identifiers (dotted, spaced, Python keywords), rewrite R's
-    terms (:func:`chainnet.rformula.r_formula`), then replace every back-quoted name by a placeholder identifier;
+    terms (:func:`chainnet._rformula.r_formula`), then replace every back-quoted name by a placeholder identifier;
     returns the text and {identifier: column}."""
     odd = sorted((c for c in columns if not c.isidentifier() or keyword.iskeyword(c) or "__" in c),
                  key=len, reverse=True)
