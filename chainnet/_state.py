@@ -98,8 +98,8 @@ def settings(hidden, activation, init, seed, decay, dropout, standardize, dtype)
 
 
 def fresh(options: dict, design, X: np.ndarray, Y, rows: pd.Index, data: pd.DataFrame, weights) -> ModelState:
-    """The state of a network just built from a formula: ``X``, ``Y``, ``rows`` from ``Design.build`` on
-    ``data``; ``options`` from :func:`settings`; ``weights`` the constructor's case weights argument. The
+    """The state of a network just built from a formula: ``X``, ``Y``, ``rows`` from ``Design.fit``'s
+    encoding of ``data``; ``options`` from :func:`settings`; ``weights`` the constructor's case weights argument. The
     standardisation is fitted here (on the case-weighted rows); the weights are left to the initializer."""
     w, column = case_weights.of_design(weights, data, rows, design)
     center, scale = standardization(X, design.columns, w) if options["standardize"] else (None, None)
