@@ -29,14 +29,14 @@ def best(fn, number: int) -> float:
 def phases(net, batch_rows, optimizer: str, learn_rate: float, number: int) -> dict:
     """The phases of one update, through chainnet's documented entry points: ``propagation.forward`` /
     ``backward`` on ``propagation.Buffers``, the ``losses`` table, the optimizer protocol on ``net.params``."""
-    from chainnet._scoring import class_codes, targets
+    from chainnet._scoring import class_codes
     from chainnet.activations import get_activation
     from chainnet.losses import loss_for
     from chainnet.propagation import Buffers, backward, forward, units
 
     net.train(1, optimizer=optimizer, learn_rate=1e-12, tolerance=0, trace=0,
               batch_size=None if batch_rows is None else len(batch_rows))
-    T_all = targets(net.Y, net.design, net.dtype)[0]
+    T_all = net.design.encode_response(net.Y, net.dtype)[0]
     X, T = (net.X, np.asfortranarray(T_all)) if batch_rows is None else (net.X[batch_rows], T_all[batch_rows])
     # (a full batch's targets in the pass buffers' unit-by-unit layout, as chainnet._run.Run keeps them)
     act, loss = get_activation(net.activation), loss_for(net.task, len(net.classes))

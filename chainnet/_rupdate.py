@@ -173,6 +173,6 @@ def _carry_standardization(old, new) -> None:
     scale = np.where(shared, old.scale[np.maximum(j, 0)], new.scale)
     if np.array_equal(center, new.center) and np.array_equal(scale, new.scale):
         return
-    _, raw, _, _ = Design.build(new.formula, new.data, new.task, new.design.context)
+    _, (raw, *_) = Design.fit(new.formula, new.data, new.task, new.design.context)
     new.center, new.scale = center, scale
     new.X = (raw - center) / scale

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._progress import metric_name
-
-
-def targets(values, design, dtype) -> tuple[np.ndarray, Any]:
-    """Response -> (T, Y) by the design's one response encoder (:meth:`chainnet.design.Design.encode_response`):
-    T (n, K) float targets (binary: 1 for the second class; 3+ classes: one-hot; regression: the values)."""
-    return design.encode_response(values, dtype)
 
 
 def class_codes(output: np.ndarray) -> np.ndarray:

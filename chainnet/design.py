@@ -127,12 +127,6 @@ class Design:
         warn_about_text(frame, design)
         return design, encoding
 
-    @classmethod
-    def build(cls, formula: str, data, task: str | None = None, context: Mapping | None = None, subset=None):
-        """:meth:`fit` as ``(design, X, Y, rows)``, without the targets."""
-        design, (X, _, Y, rows) = cls.fit(formula, data, task, context, subset)
-        return design, X, Y, rows
-
     def encode(self, data) -> Encoding:
         """Encode ``data`` (it must hold every column the formula uses) with the training levels and ``scale()``
         parameters, nothing refitted: the rows with a missing value in those columns are left out."""

@@ -76,7 +76,7 @@ def explain_step(net, row=0) -> Step:
     t = targets_of(net, [i])
     deltas, grads = backward_row(net, x, Z, H, t)
     loss = loss_for(net.task, len(net.classes)).loss(Z[-1], t)
-    step = Step(row=i, label=getattr(net.rows[i], "item", lambda: net.rows[i])(), x=x[0], z=[z[0] for z in Z], h=[h[0] for h in H], output=output[0],
+    step = Step(row=i, label=net.rows[i:i + 1].tolist()[0], x=x[0], z=[z[0] for z in Z], h=[h[0] for h in H], output=output[0],
                 y=t[0], delta=[d[0] for d in deltas], gradients=grads, loss=float(loss))
     step["text"] = _worked_example(net, step)
     return step

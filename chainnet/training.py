@@ -32,7 +32,6 @@ from . import _checks as checks, convergence, restarts as starts
 from ._progress import tqdm_class
 from ._rollback import Snapshot
 from ._run import Run
-from ._scoring import class_codes, history_frame, metric, targets, total_weight  # noqa: F401 - re-exported
 from ._splits import Data, training_data
 from .errors import ArgumentError, DivergedError
 from .optim import GD, OPTIMIZERS, get_optimizer

@@ -65,7 +65,7 @@ def test_the_detector_sees_a_builtin_called_from_formula_code():
     data = DATA.drop(columns="len")
     assert builtin_calls(lambda: model_matrix("y ~ I(len(x))", data, context={})) == ["len"]
     with pytest.raises(FormulaError, match="'len'"):
-        assert builtin_calls(lambda: Design.build("y ~ I(len(x))", data)) == []
+        assert builtin_calls(lambda: Design.fit("y ~ I(len(x))", data)) == []
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_no_formula_ever_calls_a_builtin(sandbox, rhs):
 
     def build():             # the constructor's path: no guard, the caller's variables in scope
         try:
-            Design.build(formula, DATA, context={"np": np, "shift": 1.0, "__builtins__": builtins})
+            Design.fit(formula, DATA, context={"np": np, "shift": 1.0, "__builtins__": builtins})
         except ChainnetError:
             pass
         except Exception as exc:  # noqa: BLE001 - a raw error reaching the user is a failure of its own

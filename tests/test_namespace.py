@@ -96,10 +96,10 @@ def test_level_checks_are_linear_in_the_levels(monkeypatch):
     n = 1000
     data = pd.DataFrame({"g": pd.Categorical([f"l{i}" for i in range(n)], categories=[f"l{i}" for i in range(3 * n)]),
                          "y": np.arange(n) % 7 * 1.0})
-    design, X, _, _ = Design.build("y ~ g", data)
+    design, (X, *_) = Design.fit("y ~ g", data)
     assert len(design.levels["g"]) == n and X.shape[0] == n        # the 1,000 levels present of 3,000 categories
     monkeypatch.setattr(design_module, "set", CountingSet, raising=False)
     CountingSet.built = 0
-    Design.build("y ~ g", data)
+    Design.fit("y ~ g", data)
     np.testing.assert_array_equal(design.matrix(data)[0], X)
     assert CountingSet.built < 20
