@@ -18,6 +18,7 @@ from . import _rverbs as rverbs
 from ._archive import check_target
 from ._formula_guard import check_formula
 from ._subset_expr import subset_mask
+from .convergence import ConvergenceWarning, LossIncreaseWarning
 from .design import is_categorical
 from .errors import DataError, DataWarning, TaskError
 from .network import NeuralNetwork
@@ -73,21 +74,39 @@ def fit(args) -> None:
         net = NeuralNetwork(args.formula, data, hidden=args.hidden, activation=args.activation, seed=args.seed,
                             standardize=args.standardize, task=args.task, decay=args.decay, dropout=args.dropout,
                             weights=args.weights, subset=subset)
-    for w in caught:   # a DataWarning is one line on stderr, as errors are; others as Python shows them
-        if issubclass(w.category, DataWarning):
-            print(f"chainnet: warning: {w.message}", file=sys.stderr)
-        else:
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    _show(caught)
     trace = 0 if args.quiet else args.trace if args.trace is not None else max(1, args.iterations // 10)
-    net.train(args.iterations, learn_rate=args.learn_rate, tolerance=args.tolerance, trace=trace,
-              optimizer=args.optimizer, batch_size=args.batch_size, validation=_validation(args, net),
-              patience=args.patience)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("always", LossIncreaseWarning)
+        net.train(args.iterations, learn_rate=args.learn_rate, tolerance=args.tolerance, trace=trace,
+                  optimizer=args.optimizer, batch_size=args.batch_size, validation=_validation(args, net),
+                  patience=args.patience)
+    _show(caught)
     if args.save:
         net.save(args.save)
     for line in describe(net):
         print(line)
     if args.save:
         print(f"saved       {args.save}")
+
+
+#: the shell's fix for each training warning (the warning's own hint names the Python call)
+_CLI_FIX = {ConvergenceWarning: "run again with a larger --iterations",
+            LossIncreaseWarning: "try a smaller --learn-rate, or --optimizer lbfgs, which needs none"}
+
+
+def _show(caught) -> None:
+    """chainnet's warnings as one line on stderr each, as errors are (a training warning with the shell's fix
+    instead of the Python one); others as Python shows them."""
+    for w in caught:
+        fix = next((f for cls, f in _CLI_FIX.items() if issubclass(w.category, cls)), None)
+        if fix is not None:
+            print(f"chainnet: warning: {str(w.message).split(': ', 1)[0]}: {fix}", file=sys.stderr)
+        elif issubclass(w.category, DataWarning):
+            print(f"chainnet: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def _subset(data: pd.DataFrame, condition: str) -> pd.Series:

@@ -190,3 +190,31 @@ def test_user_mistakes_are_one_line_errors(files, tmp_path):
                            (("predict", d / "iris.npz"), "required")]:
         out = call(*args)
         assert out.returncode == 2 and fragment in out.stderr and "Traceback" not in out.stderr
+
+
+def test_training_warnings_are_one_line_with_the_shells_fix(tmp_path):
+    """A solver stopping at --iterations is said on one line naming --iterations, not as a Python warning with
+    its file, line and a ``net.train(5)`` hint the shell cannot run."""
+    path = tmp_path / "iris.csv"
+    datasets.load_iris().to_csv(path, index=False)
+    out = call("fit", "Species ~ .", path, "--optimizer", "lbfgs", "--iterations", 5, "--quiet")
+    assert out.returncode == 0, out
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    expected = ("chainnet: warning: optimizer 'lbfgs' stopped at the iteration limit (5 iterations) before its "
+                "convergence tests passed: run again with a larger --iterations")
+    assert lines == [expected], out.stderr
+
+
+def test_a_loss_increase_is_one_line_naming_the_learn_rate_option(capsys):
+    import warnings
+
+    from chainnet._commands import _show
+    net = NeuralNetwork("Species ~ .", datasets.load_iris(), hidden=5, seed=1).train(9999, learn_rate=1e-4, trace=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net.train(1000, trace=0)                     # the R6 post's rate 0.01 after 1e-4: the loss rises 18 -> 83
+    _show(caught)
+    err = capsys.readouterr().err
+    assert err.startswith("chainnet: warning: this train() call ended with a higher loss than it started with ("), err
+    assert err.rstrip().endswith("try a smaller --learn-rate, or --optimizer lbfgs, which needs none"), err
+    assert len(err.strip().splitlines()) == 1 and "learn_rate" not in err
