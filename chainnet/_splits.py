@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks as checks
+from ._frames import to_pandas
 from ._scoring import class_codes
 from .errors import ArgumentError
 
@@ -55,13 +56,16 @@ def _data(net, validation) -> Data:
     codes = class_codes(T) if net.task == "classification" else None
     if validation is None:
         return Data(X, T, codes, None, None, w)
+    validation = to_pandas(validation, "validation")      # a polars (or other narwhals) frame as data= takes it
     if isinstance(validation, pd.DataFrame):
         X_val, T_val, w_val = net._scored_weighted(validation)
         if len(X_val) == 0:
             raise ArgumentError("validation data has no complete rows (predictors and response)")
         return Data(X, T, codes, X_val, T_val, w, w_val)
     if not checks.is_fraction(validation):
-        raise ArgumentError(f"validation must be a fraction in (0, 1) or a DataFrame, got {validation!r}")
+        raise ArgumentError("validation must be a fraction in (0, 1), e.g. 0.2, or a data frame of held-out rows, got "
+                            + (repr(validation) if isinstance(validation, (int, float, str)) else
+                               f"a {type(validation).__name__}"))
     split = net._split
     if (split is None or split.fraction != float(validation) or split.X is not net._X
             or split.w is not net.case_weights):

@@ -76,3 +76,23 @@ def test_without_narwhals_polars_still_works_and_other_frames_are_refused(toy, m
     with pytest.raises(ArgumentTypeError, match="must be a pandas DataFrame"):
         NeuralNetwork("y ~ x", data={"x": [1.0, 2.0], "y": [1.0, 2.0]}, hidden=1)
     assert frames.to_pandas(toy) is toy and frames.to_pandas(None) is None
+
+
+def test_polars_validation_scores_as_the_pandas_frame(toy):
+    """``validation=`` takes what ``data=`` takes: a polars frame of held-out rows gives pandas' history."""
+    held_out = toy.iloc[::3]
+    runs = [NeuralNetwork("k ~ x + z + g", data=toy, hidden=3, seed=0).train(
+        15, optimizer="adam", learn_rate=0.05, trace=0, validation=v, patience=50) for v in (held_out, to_polars(held_out))]
+    assert "val_loss" in runs[1].history
+    np.testing.assert_array_equal(runs[0].history.to_numpy(), runs[1].history.to_numpy())
+
+
+@pytest.mark.parametrize("bad", [{"x": [1.0]}, [0.2], 1.5])
+def test_validation_that_is_no_frame_is_named_by_type_not_dumped(toy, bad):
+    from chainnet.errors import ArgumentError
+    net = NeuralNetwork("k ~ x + z + g", data=toy, hidden=3, seed=0)
+    before = net.params.copy()
+    with pytest.raises(ArgumentError, match=r"validation must be a fraction in \(0, 1\), e\.g\. 0\.2, or a data "
+                       r"frame of held-out rows, got (a dict|a list|1\.5)$"):
+        net.train(3, validation=bad, trace=0)
+    np.testing.assert_array_equal(net.params, before)
