@@ -40,7 +40,8 @@ def state(meta: dict, arrays: dict) -> ModelState:
         case_weights=_array(arrays, "case_weights", (len(X),), np.float64) if weighted else None,
         weights_column=m.get("weights_column"), weights=weights, rng=_generator(jsoncodec.decode(meta["rng"])),
         output=_output(arrays, data, len(X), dtype), optimizer=optimizer, optimizer_state=optimizer_state,
-        iteration=m["iteration"], history=_history(meta["history"], arrays), validation=_validation(arrays, data))
+        iteration=m["iteration"], history=_history(meta["history"], arrays), validation=_validation(arrays, data),
+        convergence=m.get("convergence"))             # converged follows from it (_state.checked)
 
 
 def _data(design, arrays, data, dtype) -> tuple:

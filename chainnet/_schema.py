@@ -26,7 +26,7 @@ SECTIONS = {"format": str, "version": int, "chainnet": str, "model": dict, "desi
 FIELDS = {  # section -> {field: allowed JSON types}
     "model": {"hidden": list, "activation": str, "init": str, "seed": (int, _NONE), "decay": _NUMBER,
               "dropout": list, "standardize": bool, "dtype": str, "iteration": int,
-              "weights_column": (str, _NONE), "weighted": bool},
+              "weights_column": (str, _NONE), "weighted": bool, "convergence": (str, _NONE)},
     "design": {"formula": str, "response": (str, _NONE), "task": str, "dtypes": dict, "predictors": list,
                "columns": list, "levels": dict, "numeric": list, "classes": (list, _NONE), "targets": list,
                "transform_state": dict, "encoder_state": dict},
@@ -34,7 +34,8 @@ FIELDS = {  # section -> {field: allowed JSON types}
     "data": {"rows": dict, "has_output": bool, "validation": (_NUMBER, _NONE)},
 }
 OPTIONAL = {"model.weights_column", "model.weighted",  # case weights: files written before them lack both
-            "data.validation"}                         # the kept validation split: likewise
+            "data.validation",                         # the kept validation split: likewise
+            "model.convergence"}                       # how the last train() ended: likewise
 ROWS = {"range": {"kind": str, "start": int, "stop": int, "step": int, "name": (str, int, _NONE)},
         "array": {"kind": str, "dtype": str, "name": (str, int, _NONE)}}
 

@@ -26,6 +26,7 @@ import pandas as pd
 from . import _checks as checks, case_weights
 from ._fields import checked_response
 from .activations import get_activation
+from .convergence import CONVERGED
 from .design import Design
 from .errors import ArgumentError, ArgumentTypeError, ChainnetError, DataError
 from .initializers import resolve_init
@@ -39,8 +40,9 @@ class ModelState:
     ``standardize``; n = 0: a model without data), ``Y`` its response (a Categorical or floats), ``rows`` the
     data's row labels, ``data`` the training frame (``None``: not kept). ``weights``: ``[W1, W2, ...]``, or
     ``None`` for a fresh model, whose weights the initializer draws from ``rng``. ``validation``: the kept
-    validation split, ``(fraction, held-out row indices)``. ``converged``, ``convergence``, ``restarts``: how the
-    last ``train()`` ended (not saved in a model file). Arrays are the network's own, not copies."""
+    validation split, ``(fraction, held-out row indices)``. ``convergence`` (a ``chainnet.convergence.REASONS``
+    name), ``converged`` (follows from it) and ``restarts``: how the last ``train()`` ended (a model file keeps
+    ``convergence``, not the restarts table). Arrays are the network's own, not copies."""
 
     design: Any
     hidden: tuple
@@ -143,8 +145,18 @@ def checked(state: ModelState) -> tuple[ModelState, Derived]:
                             case_weights=_case_weights(s.case_weights, len(X)),
                             output=_output(s.output, (len(X), T.shape[1])), rng=_generator(s.rng),
                             iteration=checks.non_negative_int("iteration", s.iteration),
-                            history=_history(s.history), validation=_validation(s.validation, len(X)))
+                            history=_history(s.history), validation=_validation(s.validation, len(X)),
+                            **_convergence(s.convergence))
     return s, Derived(T, get_activation(s.activation), loss_for(s.design.task, len(s.design.classes or ())))
+
+
+def _convergence(reason) -> dict:
+    """``convergence`` (None before any train()) and ``converged``, which follows from it."""
+    if reason is None:
+        return {"convergence": None, "converged": None}
+    if not isinstance(reason, str) or reason not in CONVERGED:
+        raise ArgumentError(f"convergence must be one of {sorted(CONVERGED)} or None, got {reason!r}")
+    return {"convergence": reason, "converged": CONVERGED[reason]}
 
 
 def _layer_shapes(D: int, hidden: tuple, K: int) -> list:

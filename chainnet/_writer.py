@@ -29,7 +29,7 @@ def _meta(state) -> dict:
                   "init": state.init, "seed": state.seed, "decay": state.decay, "dropout": list(state.dropout),
                   "standardize": state.standardize, "dtype": np.dtype(state.dtype).name,
                   "iteration": int(state.iteration), "weights_column": state.weights_column,
-                  "weighted": data and state.case_weights is not None},
+                  "weighted": data and state.case_weights is not None, "convergence": state.convergence},
         "design": state.design.facts(),
         "optimizer": None if opt is None else {"name": opt.name, "hyperparameters": opt.hyperparameters(),
                                                "t": int(state.optimizer_state["t"]),

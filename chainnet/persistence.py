@@ -7,8 +7,8 @@ The file is a numpy ``.npz`` (a zip of ``.npy`` arrays) holding
 - ``meta``: a JSON document, UTF-8, stored as a uint8 array *inside* the archive, so that the model is one
   file that cannot lose half of itself, and the zip's CRC-32 checks cover the JSON too. It holds the format
   name and version, the network's settings, the design facts (``Design.facts()``), the optimizer's
-  name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names
-  and the iteration count;
+  name, hyperparameters and step count, the generator's ``bit_generator.state``, the history's column names,
+  the iteration count and how the last ``train()`` ended (``convergence``; the ``restarts`` table is not kept);
 - ``W1`` ... ``WL``: the weights; ``center``/``scale``: the standardisation; ``opt.<slot>.<l>``: the
   optimizer state aligned with the weights, ``opt.<slot>`` a state of another shape as it is (L-BFGS's pairs,
   0-d scalars; checked against the optimizer's own ``init_state`` when the network is assembled); ``history``

@@ -335,6 +335,8 @@ def test_flipped_bytes_are_refused_or_harmless(saved, tmp_path, toy):
     (lambda m: m["history"].append(5), "history"),
     (lambda m: m["history"].append("val_loss"), "history"),
     (lambda m: m["design"].update(task="clustering"), "task, classes and targets"),
+    (lambda m: m["model"].update(convergence="hacked"), "convergence"),
+    (lambda m: m["model"].update(convergence=3), "model.convergence"),
 ])
 def test_edited_json_is_refused(saved, tmp_path, change, message):
     bad = _rewrite(saved, tmp_path / "edit.npz", meta_change=change)
@@ -516,3 +518,20 @@ def test_an_edited_validation_split_is_refused(tmp_path, rows):
     np.savez(edited, **arrays)                                           # the JSON document member kept as it is
     with pytest.raises(ModelFileError, match="validation split"):
         NeuralNetwork.load(edited)
+
+
+@pytest.mark.parametrize("optimizer, iterations", [("lbfgs", 3), ("lbfgs", 500), ("gd", 4)])
+def test_how_training_ended_survives_save_and_load(tmp_path, toy, optimizer, iterations):
+    """``convergence`` (and ``converged``, which follows from it) load as they were saved, as pickling keeps
+    them; a file from before they were saved (no field) loads with both None, as an untrained model."""
+    import warnings
+    net = NeuralNetwork("k ~ x + z + g", data=toy, hidden=3, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net.train(iterations, optimizer=optimizer, trace=0)
+    net.save(tmp_path / "m.npz")
+    back = NeuralNetwork.load(tmp_path / "m.npz")
+    assert (back.converged, back.convergence) == (net.converged, net.convergence)
+    assert net.convergence is not None and back.converged is net.converged
+    old = _rewrite(tmp_path / "m.npz", tmp_path / "old.npz", meta_change=lambda m: m["model"].pop("convergence"))
+    assert (NeuralNetwork.load(old).converged, NeuralNetwork.load(old).convergence) == (None, None)
