@@ -65,7 +65,7 @@ def lbfgs(fg, w: np.ndarray, target: float, max_iter: int, m: int = 10) -> tuple
     def phi(step):                                                           # (f, g, g·d) at w + step·d
         np.add(w, np.multiply(d, step, out=w_trial), out=w_trial)
         g_new = np.empty(n)
-        return fg(w_trial, g_new), g_new, float(g_new @ d)
+        return fg(w_trial, g_new), g_new, float(g_new.dot(d))
     for it in range(1, max_iter + 1):
         start = f
         if it == 1:
@@ -73,15 +73,15 @@ def lbfgs(fg, w: np.ndarray, target: float, max_iter: int, m: int = 10) -> tuple
             t = min(1.0, 1.0 / float(np.abs(g).sum()))
         else:
             y, s = g - g_prev, d * t
-            ys = float(y @ s)
+            ys = float(y.dot(s))
             if ys > 1e-10:                                                   # keep the pair (s, y)
                 if k == m:
                     S[:-1], Y[:-1], ro[:-1], k = S[1:], Y[1:], ro[1:], k - 1
-                S[k], Y[k], ro[k], k, H_diag = s, y, 1.0 / ys, k + 1, ys / float(y @ y)
+                S[k], Y[k], ro[k], k, H_diag = s, y, 1.0 / ys, k + 1, ys / float(y.dot(y))
             _two_loop(S[:k], Y[:k], ro[:k], g, H_diag, d)                   # d = -H g
             t = 1.0
         np.copyto(g_prev, g)
-        f, g, t, _ = strong_wolfe(phi, t, d, f, g, float(g @ d), max_ls=24)
+        f, g, t, _ = strong_wolfe(phi, t, d, f, g, float(g.dot(d)), max_ls=24)
         w += t * d
         if start < target:
             return it, start

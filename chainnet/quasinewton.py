@@ -205,22 +205,22 @@ class BFGS(QuasiNewton):
             H[...] = np.eye(len(g))
             state["count"][...] = 0
         else:
-            self._update(state, g - state["prev_flat_grad"], state["d"] * state["step_length"])
-        np.matmul(H, -g, out=state["d"])             # d = -H g
+            self._update(state, g - state["prev_flat_grad"], state["d"] * state["step_length"].item())
+        np.dot(H, -g, out=state["d"])                # d = -H g
 
     @staticmethod
     def _update(state, y, s) -> None:
         """H ← H + (1 + ρ y·Hy)ρ s sᵀ - ρ(Hy sᵀ + s Hyᵀ): the product form above, expanded (H symmetric)."""
-        ys = float(y @ s)
+        ys = float(y.dot(s))
         if ys <= 1e-10:
             return
         H = state["H"]
         if int(state["count"]) == 0:
-            H *= ys / float(y @ y)
-        rho, Hy = 1.0 / ys, H @ y
+            H *= ys / float(y.dot(y))
+        rho, Hy = 1.0 / ys, np.dot(H, y)
         U = np.stack([s, Hy], axis=1)                               # (n, 2)
-        C = np.array([[(1.0 + rho * float(y @ Hy)) * rho, -rho], [-rho, 0.0]])
-        H += (U @ C) @ U.T                                          # one rank-2 update
+        C = np.array([[(1.0 + rho * float(y.dot(Hy))) * rho, -rho], [-rho, 0.0]])
+        H += np.dot(np.dot(U, C), U.T)                              # one rank-2 update
         state["count"] += 1
 
 
