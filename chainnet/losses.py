@@ -30,9 +30,11 @@ import numpy as np
 
 from .activations import identity, sigmoid, softplus
 
+FLOAT64 = np.dtype(np.float64)   # the dtype the terms are formed and summed in
+
 
 def _float64(A: np.ndarray) -> np.ndarray:
-    return A.astype(np.float64, copy=False)
+    return A.astype(FLOAT64, copy=False)
 
 
 def _total(terms: np.ndarray, w) -> float:
@@ -66,27 +68,21 @@ def multinomial(Z, T=None, sample_weight=None, output=None, delta=None):
     terms >= 0); δ = w (softmax(Z) - T). ``T`` is one-hot.
 
     Worked on the transposes (K, n), a row per class: in training's unit-by-unit buffers each class is
-    contiguous, so a reduction over a row's K classes is K - 1 vector operations (s_i as a product with ones).
-    S, e^S and the softmax share one float64 array: ``output`` itself when it is float64."""
-    z = Z.T                                                      # (K, n)
+    contiguous, so a reduction over a row's K classes is K - 1 vector operations. S, e^S and the softmax
+    share one float64 array: ``output`` itself when it is float64."""
+    z, w = Z.T, sample_weight                                    # (K, n)
     output = np.empty_like(Z) if output is None else output
-    E = output.T if output.dtype == np.float64 else np.empty_like(z, dtype=np.float64)
-    S = np.subtract(z, np.maximum.reduce(z, axis=0), out=E, dtype=E.dtype)   # S <= 0: e^S <= 1 cannot overflow
-    w = sample_weight
-    true = None if T is None else _picked(T.T, S, w)             # Σ_i w_i S_iy <= 0, before S becomes e^S
-    np.exp(S, out=E)
-    s = np.dot(np.ones(len(E)), E)                               # s_i >= 1 (the maximum contributes e^0 = 1)
-    np.divide(E, s, out=output.T, casting="same_kind")
+    E = output.T if output.dtype == FLOAT64 else np.empty(z.shape)
+    S = np.subtract(z, np.maximum.reduce(z, axis=0), out=E, dtype=FLOAT64)  # S <= 0: e^S <= 1 cannot overflow
+    if T is not None:                                            # Σ_i w_i S_iy <= 0, before S becomes e^S
+        true = _inner(T.T, S) if w is None else np.dot(w, np.einsum("ki,ki->i", T.T, S))
+    s = np.add.reduce(np.exp(S, out=E), axis=0)                  # s_i >= 1 (the maximum contributes e^0 = 1)
+    np.divide(E, s, out=output.T)
     if T is None:
         return output, None, None
     log_s = np.log(s, out=s)
     fit = np.add.reduce(log_s) if w is None else np.dot(w, log_s)
     return output, float(fit - true), _weigh(np.subtract(output, T, out=delta), w)   # both >= 0: nothing cancels
-
-
-def _picked(T: np.ndarray, S: np.ndarray, w) -> float:
-    """Σ_i w_i Σ_k T_ki S_ki of two (K, n) arrays: the true class's S_iy for a one-hot T."""
-    return _inner(T, S) if w is None else np.dot(w, np.einsum("ki,ki->i", T, S))
 
 
 def _inner(A: np.ndarray, B: np.ndarray) -> float:
