@@ -58,7 +58,9 @@ def bernoulli(Z, T=None, sample_weight=None, output=None, delta=None):
     output = sigmoid(Z, out=output)
     if T is None:
         return output, None, None
-    v = _float64(Z) * (1.0 - 2.0 * T)              # (1 - 2t) z, in float64 (the 0/1 targets are exact)
+    v = np.multiply(T, -2.0, dtype=FLOAT64)
+    v += 1.0
+    v *= Z                                         # (1 - 2t) z, in float64 (the 0/1 targets are exact)
     terms = softplus(v, out=v)
     return output, _total(terms, sample_weight), _weigh(np.subtract(output, T, out=delta), sample_weight)
 
