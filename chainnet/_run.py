@@ -1,9 +1,11 @@
 """One ``train()`` call's iterations: the steps ``training._loop`` names, and what they share.
 
 ``Run`` is made once per call and looks up once what does not change from one iteration to the next: the
-optimizer's step and state, the flat parameters and gradient with their layer views, the closure of the
-full-batch objective, whether iterations draw (dropout, shuffling) or are noisy (dropout, minibatches), the
-metric's name and the rows' total weight. An iteration is then its numpy calls and a few scalar tests:
+optimizer's step, state and stop test, the flat parameters and gradient with their layer views, the full
+batch's pass buffers and the closure of its objective, whether iterations draw (dropout, shuffling) or are noisy
+(dropout, minibatches), the metric's name and the rows' total weight. An iteration is then its numpy calls and a
+few scalar tests; the last line-search evaluation is looked for (``_objective.reuse``) only when the optimizer
+has called the closure since the last pass (and at a call's first iteration):
 
     rate -> epoch (batch, forward, loss, backward, update) -> check (finite? blown up?) -> record -> stop?
 
