@@ -25,6 +25,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def count(state: dict, key: str, by: int = 1) -> int:
+    """state[key] += by on a 0-d integer array, through its Python value (a 0-d ufunc costs ten times more)."""
+    value = state[key].item() + by
+    state[key][()] = value
+    return value
+
+
 class Optimizer:
     """Base class of the built-in rules: state = ``"t"`` plus one zero vector per name in ``slots``; ``step``
     counts the step and calls ``update(state, w, g, lr)``."""
@@ -56,7 +63,7 @@ class Optimizer:
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float | None = None,
              closure=None) -> None:
-        state["t"] += 1
+        count(state, "t")
         self.update(state, w, g, float(lr))  # a numpy float64 lr would turn float32 updates into float64 ones
 
     def update(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float) -> None:

@@ -50,11 +50,12 @@ class _Slot:
         self.iteration, self.rng = 0, None
 
     def fill(self, net, draws: bool) -> None:
-        np.copyto(self.params, net.params)
+        self.params[...] = net.params             # a copy into the slot's arrays (no allocation)
         for k, v in net.optimizer_state.items():
-            np.copyto(self.state[k], v)
+            self.state[k][...] = v
         self.iteration = net.iteration
-        self.rng = net.rng.bit_generator.state if draws or self.rng is None else self.rng
+        if draws or self.rng is None:
+            self.rng = net.rng.bit_generator.state
 
     def put_back(self, net) -> None:
         np.copyto(net.params, self.params)

@@ -1,9 +1,11 @@
 """One ``train()`` call's iterations: the steps ``training._loop`` names, and what they share.
 
 ``Run`` is made once per call and looks up once what does not change from one iteration to the next: the
-optimizer's step and state, the flat parameters and gradient with their layer views, the closure of the
-full-batch objective, whether iterations draw (dropout, shuffling) or are noisy (dropout, minibatches), the
-metric's name and the rows' total weight. An iteration is then its numpy calls and a few scalar tests:
+optimizer's step, state and stop test, the flat parameters and gradient with their layer views, the full
+batch's pass buffers and the closure of its objective, whether iterations draw (dropout, shuffling) or are noisy
+(dropout, minibatches), the metric's name and the rows' total weight. An iteration is then its numpy calls and a
+few scalar tests; the last line-search evaluation is looked for (``_objective.reuse``) only when the optimizer
+has called the closure since the last pass (and at a call's first iteration):
 
     rate -> epoch (batch, forward, loss, backward, update) -> check (finite? blown up?) -> record -> stop?
 
@@ -36,11 +38,14 @@ class Run:
         self.best = Best(net, s.patience) if data.X_val is not None else None
         self.watch = convergence.Watch(net, data.T, dropout or not self.full, self.full_loss, snapshot,
                                        self.checkpoint)
-        self.update, self.state = net.optimizer.step, net.optimizer_state
+        self.update, self.state, self.stopped = net.optimizer.step, net.optimizer_state, \
+            getattr(net.optimizer, "stopped", None)
         self.w, self.g, self.grads = net.params, net._grad, net._grad_views
-        self.metric, self.total = metric_name(net.task), total_weight(len(data.X), data.w)
+        self.metric, self.total, self.task = metric_name(net.task), total_weight(len(data.X), data.w), net.task
         self.T = np.asfortranarray(data.T) if self.full else data.T   # the pass buffers' layout (unit by unit)
-        self.closure = lambda v: net._objective_at(v, data.X, self.T, data.w)   # full-batch line searches
+        self.buf = net._buffers_for(len(data.X)) if self.full else None
+        self.closure = self.objective_at if self.full else None       # full-batch line searches
+        self.searched = True    # the optimizer may have evaluated the current weights (reuse that evaluation)
         self.message = None     # the trace's last line: interrupted, best weights restored
 
     def __repr__(self) -> str:
@@ -57,10 +62,10 @@ class Run:
         as trained (each batch's loss before its update)."""
         d = self.data
         if self.full:
-            loss, score = self.batch(d.X, self.T, d.codes, 1.0, lr, d.w, self.closure)
+            loss, score = self.batch(d.X, self.T, d.codes, 1.0, lr, d.w, self.buf)
         else:
             loss, score = self.batches(lr)
-        return loss, metric(score, self.total, d.T.shape[1], self.net.task)
+        return loss, metric(score, self.total, d.T.shape[1], self.task)
 
     def batches(self, lr: float) -> tuple[float, float]:
         """Minibatches of ``batch_size`` rows, shuffled by the network's generator unless ``shuffle=False``."""
@@ -75,23 +80,32 @@ class Run:
             loss, score = loss + batch_loss, score + batch_score
         return loss, score
 
-    def batch(self, X, T, codes, share: float, lr: float, w, closure=None) -> tuple[float, float]:
+    def batch(self, X, T, codes, share: float, lr: float, w, buf=None) -> tuple[float, float]:
         """One update from one batch: forward, loss (with ``share`` of the decay penalty), backward, update.
         Returns the batch's objective and its correct predictions (regression: squared error), weighted by
-        the rows' case weights ``w`` when given."""
+        the rows' case weights ``w`` when given. ``buf``: the full batch's pass buffers (None: by row count)."""
         net = self.net
-        known = obj.reuse(net, X, T, w) if closure is not None else None   # the line search's last point
-        loss, fit, output = known or obj.evaluate(net, X, T, share, self.grads, net._buffers_for(len(X)), self.rng,
-                                                  sample_weight=w)
-        self.update(self.state, self.w, self.g, lr, loss, closure)
+        known = obj.reuse(net, X, T, w) if self.searched and self.closure is not None else None
+        loss, fit, output = known or obj.evaluate(net, X, T, share, self.grads, buf or net._buffers_for(len(X)),
+                                                  self.rng, sample_weight=w)
+        self.searched = False
+        self.update(self.state, self.w, self.g, lr, loss, self.closure)
         if codes is None:
             return loss, fit
         right = class_codes(output) == codes
         return loss, float(np.count_nonzero(right)) if w is None else float(np.dot(w, right))
 
+    def objective_at(self, v: np.ndarray):
+        """The full-batch objective and its gradient at other weights ``v``: the optimizers' line-search closure.
+        The evaluation is kept (``_objective.objective_at``): the next batch reuses it if it is at the weights
+        the step ends on."""
+        self.searched = True
+        d = self.data
+        return self.net._objective_at(v, d.X, self.T, d.w)
+
     def check(self, loss: float, lr: float) -> None:
         """Raise DivergedError when the loss or the updated weights are not finite, or the loss blew up."""
-        if not (math.isfinite(loss) and math.isfinite(self.w.sum())):
+        if not (math.isfinite(loss) and math.isfinite(np.add.reduce(self.w))):
             self.diverged(loss, lr)
         self.watch.after(loss, lr)
 
@@ -111,8 +125,14 @@ class Run:
         self.reporter.row(net.iteration, row)
 
     def stop(self, loss: float) -> str | None:
-        """Why training stops after this iteration (``convergence.reason``), None to go on."""
-        return convergence.reason(self.net, loss, self.s.tolerance, self.best is not None and self.best.exhausted())
+        """Why training stops after this iteration (``convergence.REASONS``), None to go on: the solver's own
+        test, the loss below the tolerance, the patience run out."""
+        why = self.stopped(self.state) if self.stopped is not None else None
+        if why:
+            return why
+        if loss < self.s.tolerance:
+            return "tolerance"
+        return "patience" if self.best is not None and self.best.exhausted() else None
 
     def end(self, why: str, lr: float) -> str:
         """After the last iteration: check the loss the last update led to (an iteration's loss is taken before

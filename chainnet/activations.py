@@ -20,11 +20,12 @@ import numpy as np
 from .errors import ArgumentError
 
 
+@np.errstate(over="ignore")   # as a decorator: no context object made per call
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(-z)); e^(-z) overflows to inf for z < -709 (float32: -88) and σ is then exactly 0."""
+    """σ(z) = 1 / (1 + e^(-z)); e^(-z) overflows to inf for z < -709 (float32: -88) and σ is then exactly 0,
+    without a warning."""
     out = np.negative(z, out=out)
-    with np.errstate(over="ignore"):
-        np.exp(out, out=out)
+    np.exp(out, out=out)
     out += 1.0
     return np.reciprocal(out, out=out)
 

@@ -72,21 +72,26 @@ def constant_loss(T: np.ndarray, task: str) -> float:
 
 
 class BlowUpGuard:
-    """The rule above for one call: ``update(loss)`` records a loss, ``blown(loss)`` tests one."""
+    """The rule above for one call: ``update(loss)`` records a loss, ``blown(loss)`` tests one; ``best`` is L*
+    and ``limit`` the threshold L* + FACTOR·max(L*, L0), kept up to date by ``update``."""
 
     def __init__(self, start_loss: float, constant: float, factor: float = FACTOR):
-        self.best, self.constant, self.factor = float(start_loss), float(constant), factor
+        self.constant, self.factor = float(constant), factor
+        self._lowest(float(start_loss))
+
+    def _lowest(self, best: float) -> None:
+        self.best, self.limit = best, best + self.factor * max(best, self.constant)
 
     def threshold(self) -> float:
-        return self.best + self.factor * max(self.best, self.constant)
+        return self.limit
 
     def blown(self, loss: float) -> bool:
-        return not loss <= self.threshold()  # NaN too
+        return not loss <= self.limit  # NaN too
 
     def update(self, loss: float) -> bool:
         """Record an iteration's loss; True when it is the lowest so far."""
         if loss < self.best:
-            self.best = float(loss)
+            self._lowest(float(loss))
             return True
         return False
 
@@ -142,16 +147,14 @@ class Watch:
 
     def __init__(self, net, T, noisy: bool, full_loss, snapshot, checkpoint):
         self.net, self.constant, self.noisy, self.full_loss = net, constant_loss(T, net.task), noisy, full_loss
-        self.snapshot, self.checkpoint, self.start, self.rule = snapshot, checkpoint, net.iteration, None
+        self.snapshot, self.checkpoint, self.start = snapshot, checkpoint, net.iteration
+        self.rule = BlowUpGuard(np.inf, self.constant)  # no loss yet: the first one is the lowest, and pinned
 
     def after(self, loss: float, lr: float) -> None:
-        if self.rule is None:
-            self.rule = BlowUpGuard(loss, self.constant)
-            self.checkpoint.pin()
-            return
-        if self.rule.blown(loss) and (not self.noisy or self.rule.blown(self.full_loss())):
+        rule = self.rule
+        if not loss <= rule.limit and (not self.noisy or rule.blown(self.full_loss())):
             self._fire(loss, lr)
-        if self.rule.update(loss):
+        if rule.update(loss):
             self.checkpoint.pin()
 
     def _fire(self, loss: float, lr: float) -> None:
@@ -168,16 +171,6 @@ class Watch:
 
     def __repr__(self) -> str:
         return f"Watch({self.rule!r}, noisy={self.noisy})"
-
-
-def reason(net, loss: float, tolerance: float, exhausted: bool) -> str | None:
-    """Why training stops after this iteration (None: it goes on): the solver's test, the tolerance, patience."""
-    stopped = getattr(net.optimizer, "stopped", None)
-    if stopped is not None and stopped(net.optimizer_state):
-        return stopped(net.optimizer_state)
-    if loss < tolerance:
-        return "tolerance"
-    return "patience" if exhausted else None
 
 
 def finish(net, reason_: str, first_loss: float | None, iterations: int, noisy: bool = False) -> None:

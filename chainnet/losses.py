@@ -30,9 +30,11 @@ import numpy as np
 
 from .activations import identity, sigmoid, softplus
 
+FLOAT64 = np.dtype(np.float64)   # the dtype the terms are formed and summed in
+
 
 def _float64(A: np.ndarray) -> np.ndarray:
-    return A.astype(np.float64, copy=False)
+    return A.astype(FLOAT64, copy=False)
 
 
 def _total(terms: np.ndarray, w) -> float:
@@ -56,32 +58,37 @@ def bernoulli(Z, T=None, sample_weight=None, output=None, delta=None):
     output = sigmoid(Z, out=output)
     if T is None:
         return output, None, None
-    v = _float64(Z) * (1.0 - 2.0 * T)              # (1 - 2t) z, in float64 (the 0/1 targets are exact)
+    v = np.multiply(T, -2.0, dtype=FLOAT64)
+    v += 1.0
+    v *= Z                                         # (1 - 2t) z, in float64 (the 0/1 targets are exact)
     terms = softplus(v, out=v)
     return output, _total(terms, sample_weight), _weigh(np.subtract(output, T, out=delta), sample_weight)
 
 
 def multinomial(Z, T=None, sample_weight=None, output=None, delta=None):
-    """softmax(Z); L = Σ_i w_i [log Σ_k e^S_ik - S_iy] with S = Z - rowmax(Z) <= 0 (both terms >= 0);
-    δ = w (softmax(Z) - T). ``T`` is one-hot."""
-    z = _float64(Z)
-    S = z - np.maximum.reduce(z, axis=1, keepdims=True)   # S <= 0: e^S <= 1 cannot overflow
-    E = np.exp(S)
-    s = np.add.reduce(E, axis=1, keepdims=True)           # s >= 1 (the maximum contributes e^0 = 1)
-    output = np.divide(E, s, out=np.empty_like(Z) if output is None else output, casting="same_kind")
+    """softmax(Z); L = Σ_i w_i [log s_i - S_iy] with S = Z - rowmax(Z) <= 0 and s_i = Σ_k e^S_ik >= 1 (both
+    terms >= 0); δ = w (softmax(Z) - T). ``T`` is one-hot.
+
+    Worked on the transposes (K, n), a row per class: in training's unit-by-unit buffers each class is
+    contiguous, so a reduction over a row's K classes is K - 1 vector operations. S, e^S and the softmax
+    share one float64 array: ``output`` itself when it is float64."""
+    z, w = Z.T, sample_weight                                    # (K, n)
+    output = np.empty_like(Z) if output is None else output
+    E = output.T if output.dtype == FLOAT64 else np.empty(z.shape)
+    S = np.subtract(z, np.maximum.reduce(z, axis=0), out=E, dtype=FLOAT64)  # S <= 0: e^S <= 1 cannot overflow
+    if T is not None:                                            # Σ_i w_i S_iy <= 0, before S becomes e^S
+        true = _inner(T.T, S) if w is None else np.dot(w, np.einsum("ki,ki->i", T.T, S))
+    s = np.add.reduce(np.exp(S, out=E), axis=0)                  # s_i >= 1 (the maximum contributes e^0 = 1)
+    np.divide(E, s, out=output.T)
     if T is None:
         return output, None, None
     log_s = np.log(s, out=s)
-    w = sample_weight
-    if w is None:
-        loss = float(np.add.reduce(log_s, axis=None) - _inner(T, S))  # Σ log s >= 0, -Σ T·S >= 0: nothing cancels
-    else:
-        loss = float(np.dot(w, log_s[:, 0]) - np.dot(w, np.einsum("ik,ik->i", T, S)))
-    return output, loss, _weigh(np.subtract(output, T, out=delta), w)
+    fit = np.add.reduce(log_s) if w is None else np.dot(w, log_s)
+    return output, float(fit - true), _weigh(np.subtract(output, T, out=delta), w)   # both >= 0: nothing cancels
 
 
 def _inner(A: np.ndarray, B: np.ndarray) -> float:
-    """Σ_ik A_ik B_ik, read in the arrays' memory order (two unit-by-unit arrays are not copied)."""
+    """Σ A∘B, read in the arrays' memory order (two unit-by-unit arrays are not copied)."""
     return np.vdot(A.T, B.T) if A.flags.f_contiguous and B.flags.f_contiguous else np.vdot(A, B)
 
 

@@ -95,16 +95,16 @@ def forward(X: np.ndarray, weights: list, act: Activation, dropout=None, rng: np
     """
     rates = dropout if rng is not None and dropout is not None and any(dropout) else None
     buf = buf or Buffers(units(weights), len(X), np.result_type(X, *weights), rates)
-    inputs, masks = [X], [None] * len(buf.A)
-    for l, W in enumerate(weights[:-1]):
-        A = act.f(linear(inputs[l], W, buf.A[l]), out=buf.A[l])      # A_l = f([1, H_{l-1}] W_l)
+    L = len(weights) - 1                                              # hidden layers
+    inputs, masks = [X, *buf.Hb], [None] * L                          # [X, [1, H_1], ...]
+    for l in range(L):
+        A = act.f(linear(inputs[l], weights[l], buf.A[l]), out=buf.A[l])  # A_l = f([1, H_{l-1}] W_l)
         if rates is not None and rates[l] > 0:
             masks[l] = _mask(rng, rates[l], buf.M[l])
             np.multiply(A, masks[l], out=buf.H[l])                   # H_l = A_l * M_l
         elif A is not buf.H[l]:                                      # a dropout network's pass without dropout
             np.copyto(buf.H[l], A)                                   # H_l = A_l (its own buffer: write it)
-        inputs.append(buf.Hb[l])                                     # [1, H_l]
-    return Cache(inputs, buf.A, buf.H, masks, linear(inputs[-1], weights[-1], buf.Z))
+    return Cache(inputs, buf.A, buf.H, masks, linear(inputs[L], weights[L], buf.Z))
 
 
 def _mask(rng: np.random.Generator, p: float, M: np.ndarray) -> np.ndarray:
@@ -122,13 +122,13 @@ def backward(cache: Cache, delta: np.ndarray, weights: list, act: Activation, gr
     if grads is None:
         grads = [np.empty(W.shape, np.result_type(cache.X, *weights)) for W in weights]
     buf = buf or Buffers(units(weights), len(cache.X), grads[0].dtype)
-    for l in range(len(weights) - 1, -1, -1):
-        np.dot(cache.inputs[l].T, delta, out=grads[l])                # dW_l = [1, H_{l-1}]^T delta (dW_1 = X^T delta)
-        if l == 0:
-            break
+    inputs, A, masks = cache.inputs, cache.A, cache.masks
+    for l in range(len(weights) - 1, 0, -1):
+        np.dot(inputs[l].T, delta, out=grads[l])                      # dW_l = [1, H_{l-1}]^T delta
         dH = np.dot(weights[l][1:], delta.T, out=buf.dH[l - 1].T).T   # dLoss/dH = delta W_l[1:]^T
-        if cache.masks[l - 1] is not None:
-            dH *= cache.masks[l - 1]                                  # through the dropout: dLoss/dA = dH * M
-        dH *= act.df(cache.A[l - 1], out=buf.dA[l - 1])               # dLoss/dZ = dLoss/dA * f'(A)
+        if masks[l - 1] is not None:
+            dH *= masks[l - 1]                                        # through the dropout: dLoss/dA = dH * M
+        dH *= act.df(A[l - 1], out=buf.dA[l - 1])                     # dLoss/dZ = dLoss/dA * f'(A)
         delta = dH
+    np.dot(inputs[0].T, delta, out=grads[0])                          # dW_1 = X^T delta
     return grads
