@@ -63,7 +63,8 @@ def _data(net, validation) -> Data:
             raise ArgumentError("validation data has no complete rows (predictors and response)")
         return Data(X, T, codes, X_val, T_val, w, w_val)
     if not checks.is_fraction(validation):
-        raise ArgumentError("validation must be a fraction in (0, 1), e.g. 0.2, or a data frame of held-out rows, got "
+        raise ArgumentError("validation must be a fraction in (0, 1) or a DataFrame (pandas or polars) of held-out rows, "
+                            "e.g. 0.2; got "
                             + (repr(validation) if isinstance(validation, (int, float, str)) else
                                f"a {type(validation).__name__}"))
     split = net._split

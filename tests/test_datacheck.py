@@ -69,8 +69,9 @@ def test_the_command_line_warns_in_one_line(customers, tmp_path):
                           "--iterations", "2", "--hidden", "0", "--optimizer", "lbfgs"],  # gd at 0.01 blows up here
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
-    lines = [line for line in out.stderr.splitlines() if "warning" in line]
-    assert len(lines) == 1 and lines[0].startswith("chainnet: warning: column 'signup' holds dates stored as text")
+    lines = [line for line in out.stderr.splitlines() if "warning" in line.lower()]
+    assert len(lines) == 2 and lines[0].startswith("chainnet: warning: column 'signup' holds dates stored as text")
+    assert lines[1].startswith("chainnet: warning: optimizer 'lbfgs' stopped at the iteration limit")   # 2 iterations
 
 
 # ---------------------------------------------------------------------------------------------- subset=

@@ -92,7 +92,7 @@ def test_validation_that_is_no_frame_is_named_by_type_not_dumped(toy, bad):
     from chainnet.errors import ArgumentError
     net = NeuralNetwork("k ~ x + z + g", data=toy, hidden=3, seed=0)
     before = net.params.copy()
-    with pytest.raises(ArgumentError, match=r"validation must be a fraction in \(0, 1\), e\.g\. 0\.2, or a data "
-                       r"frame of held-out rows, got (a dict|a list|1\.5)$"):
+    with pytest.raises(ArgumentError, match=r"validation must be a fraction in \(0, 1\) or a DataFrame \(pandas or "
+                       r"polars\) of held-out rows, e\.g\. 0\.2; got (a dict|a list|1\.5)$"):
         net.train(3, validation=bad, trace=0)
     np.testing.assert_array_equal(net.params, before)
