@@ -9,30 +9,51 @@
   of the call's lowest loss for the blow-up rule (``pin``) without copying it.
 - ``Best``: the state at the lowest validation loss, restored (weights, optimizer state, iteration, history,
   generator together) when training ends with validation data.
+
+The optimizer state's arrays are views of one buffer (``packed``; the built-ins' ``init_state`` makes them so),
+so each copy above is two array copies, the weights and that buffer, whatever the number of named arrays.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._optimizer import allocate
 
-def _copy_state(state: dict | None) -> dict | None:
-    return None if state is None else {k: np.array(v, copy=True) for k, v in state.items()}
+
+def packed(state: dict) -> tuple[dict, np.ndarray]:
+    """(state, buffer): the optimizer state's arrays as views of one byte buffer (``_optimizer.allocate``'s
+    layout), so that a copy of the state is one copy of the buffer. A state already so (a built-in's fresh state,
+    or packed by an earlier call) is returned as it is; any other (loaded, unpickled, assigned) is copied into one."""
+    first = next(iter(state.values()), None)
+    buffer = None if first is None else first.base
+    if isinstance(buffer, np.ndarray) and all(v.base is buffer for v in state.values()):
+        return state, buffer            # every array's memory lies in the buffer: copying it copies the state
+    views, buffer = allocate({k: (v.shape, v.dtype) for k, v in state.items()})
+    for k, v in state.items():
+        views[k][...] = v
+    return views, buffer
 
 
 class Snapshot:
     """Everything ``train()`` may change, copied before the call."""
 
     def __init__(self, net):
-        self.net, self.params = net, net.params.copy()
-        self.optimizer, self.state = net.optimizer, _copy_state(net.optimizer_state)
+        self.net, self.params, self.optimizer, self.state = net, net.params.copy(), net.optimizer, None
+        if net.optimizer_state is not None:     # the state's arrays (views of one buffer) and a copy of the buffer
+            net.optimizer_state, buffer = packed(net.optimizer_state)
+            self.state = (dict(net.optimizer_state), buffer, buffer.copy())
         self.rng, self.iteration, self.history = net.rng.bit_generator.state, net.iteration, list(net._history)
         self.output, self.split = net.output, net._split
 
     def restore(self) -> None:
         net = self.net
         np.copyto(net.params, self.params)
-        net.optimizer, net.optimizer_state = self.optimizer, self.state
+        net.optimizer, net.optimizer_state = self.optimizer, None
+        if self.state is not None:
+            views, buffer, values = self.state
+            np.copyto(buffer, values)
+            net.optimizer_state = dict(views)
         net.rng.bit_generator.state = self.rng
         net.iteration, net._history[:] = self.iteration, self.history
         net.output, net._split = self.output, self.split
@@ -42,25 +63,24 @@ class Snapshot:
 
 
 class _Slot:
-    """One copy of the parameters, the optimizer state, the iteration and (optionally) the generator's state."""
+    """One copy of the parameters, the optimizer state (of ``state_buffer``, the ``packed`` buffer the state's
+    arrays view), the iteration and (optionally) the generator's state."""
 
-    def __init__(self, net):
-        self.params = np.empty_like(net.params)
-        self.state = {k: np.empty_like(v) for k, v in net.optimizer_state.items()}
+    def __init__(self, net, state_buffer: np.ndarray):
+        self.params, self.state_buffer = np.empty_like(net.params), state_buffer
+        self.state = np.empty_like(state_buffer)
         self.iteration, self.rng = 0, None
 
     def fill(self, net, draws: bool) -> None:
-        self.params[...] = net.params             # a copy into the slot's arrays (no allocation)
-        for k, v in net.optimizer_state.items():
-            self.state[k][...] = v
+        self.params[...] = net.params             # copies into the slot's arrays (no allocation)
+        self.state[...] = self.state_buffer
         self.iteration = net.iteration
         if draws or self.rng is None:
             self.rng = net.rng.bit_generator.state
 
     def put_back(self, net) -> None:
         np.copyto(net.params, self.params)
-        for k, v in net.optimizer_state.items():
-            np.copyto(v, self.state[k])
+        np.copyto(self.state_buffer, self.state)
         net.iteration = self.iteration
         del net._history[self.iteration:]
         net.rng.bit_generator.state = self.rng
@@ -76,7 +96,9 @@ class Checkpoint:
 
     def __init__(self, net, draws: bool):
         self.net, self.draws = net, draws
-        self.slots, self.current, self.previous, self.pinned = (_Slot(net), _Slot(net), _Slot(net)), 0, 0, None
+        net.optimizer_state, self.state_buffer = packed(net.optimizer_state)   # the state, as views of one buffer
+        self.slots = tuple(_Slot(net, self.state_buffer) for _ in range(3))
+        self.current, self.previous, self.pinned = 0, 0, None
         self.slots[0].fill(net, True)
 
     def save(self) -> None:
@@ -109,12 +131,12 @@ class Checkpoint:
 class Best:
     """The iteration with the lowest validation loss so far, and ``patience`` (None: never stop early)."""
 
-    def __init__(self, net, patience: int | None):
-        self.net, self.patience, self.loss, self.slot = net, patience, np.inf, None
+    def __init__(self, net, patience: int | None, state_buffer: np.ndarray):
+        self.net, self.patience, self.loss, self.slot, self.state_buffer = net, patience, np.inf, None, state_buffer
 
     def update(self, val_loss: float) -> None:
         if self.slot is None or val_loss < self.loss:
-            self.slot = self.slot or _Slot(self.net)
+            self.slot = self.slot or _Slot(self.net, self.state_buffer)
             self.slot.fill(self.net, True)
             self.loss = val_loss
 

@@ -35,7 +35,7 @@ class Run:
         self.rng, self.full = (net.rng if dropout else None), s.batch_size is None
         self.reporter = Reporter(s.iterations, s.trace, s.progress, net.task)
         self.checkpoint = Checkpoint(net, draws=dropout or (not self.full and s.shuffle))
-        self.best = Best(net, s.patience) if data.X_val is not None else None
+        self.best = Best(net, s.patience, self.checkpoint.state_buffer) if data.X_val is not None else None
         self.watch = convergence.Watch(net, data.T, dropout or not self.full, self.full_loss, snapshot,
                                        self.checkpoint)
         self.update, self.state, self.stopped = net.optimizer.step, net.optimizer_state, \
@@ -139,8 +139,9 @@ class Run:
         its update, so the last update is otherwise unchecked), go back to the best validation iteration;
         returns how the call ended."""
         rows = len(self.data.X) if self.full else self.s.batch_size      # minibatches: the first batch's rows
-        final = obj.evaluate(self.net, self.data.X[:rows], self.data.T[:rows], rows / len(self.data.X), None,
-                             self.net._buffers_for(rows))[0]
+        known = obj.reuse(self.net, self.data.X, self.T, self.data.w) if self.searched and self.full else None
+        final = (known or obj.evaluate(self.net, self.data.X[:rows], self.data.T[:rows], rows / len(self.data.X),
+                                       None, self.net._buffers_for(rows)))[0]          # known: the last trial
         if not math.isfinite(final):                                       # the last update broke the loss
             self.diverged(final, lr)
         self.message = self.best.restore() if self.best is not None else None
