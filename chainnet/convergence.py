@@ -39,6 +39,7 @@ weights were last changed by anything else (``check_step``).
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -65,10 +66,9 @@ def constant_loss(T: np.ndarray, task: str) -> float:
     if task == "regression":
         D = np.subtract(T, T.mean(axis=0, dtype=np.float64), dtype=np.float64)   # one (n, K) temporary
         return float(np.vdot(D, D))
-    ones = T.sum(axis=0, dtype=np.float64)      # counted in float64, without a float64 copy of T
-    counts = ones if T.shape[1] > 1 else np.array([len(T) - ones[0], ones[0]])
-    counts = counts[counts > 0]
-    return float(-np.sum(counts * np.log(counts / len(T))))
+    ones, n = T.sum(axis=0, dtype=np.float64).tolist(), len(T)  # counted in float64, without a float64 copy of T
+    counts = ones if len(ones) > 1 else [n - ones[0], ones[0]]
+    return -sum(c * math.log(c / n) for c in counts if c > 0)   # K floats: Python, not numpy calls
 
 
 class BlowUpGuard:

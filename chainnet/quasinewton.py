@@ -23,6 +23,7 @@ call; chainnet stops training on all of them, as torch's inner loop (``max_iter 
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -272,7 +273,7 @@ def _count(state: dict, key: str, by: int = 1) -> int:
 
 
 def _tolerance(name: str, value, default: float) -> float:
-    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
             and value >= 0):
         raise ArgumentError(f"{name} must be a finite number >= 0 (default {default:g}; smaller runs longer), "
                             f"got {value!r}")

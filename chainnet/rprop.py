@@ -13,6 +13,7 @@ the sign of the gradient is used, so the loss's scale (summed over rows) does no
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -66,7 +67,7 @@ class Rprop(Optimizer):
 
 def _pair(name: str, value, default: str) -> tuple[float, float]:
     ok = (isinstance(value, (tuple, list)) and len(value) == 2
-          and all(isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v) for v in value))
+          and all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in value))
     if not ok:
         raise ArgumentError(f"{name} must be a pair of finite numbers such as {default}, got {value!r}")
     return float(value[0]), float(value[1])

@@ -23,8 +23,7 @@ is b times the gradient of the mean loss that torch and Keras use. Hence:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -38,9 +37,8 @@ from .optim import GD, OPTIMIZERS, get_optimizer
 from .schedules import get_schedule
 
 
-@dataclass(frozen=True)
-class Settings:
-    """One ``train()`` call's arguments, checked."""
+class Settings(NamedTuple):
+    """One ``train()`` call's arguments, checked (a named tuple: read-only, and made in one call)."""
 
     iterations: int
     learn_rate: float
