@@ -29,7 +29,7 @@ import numbers
 import numpy as np
 
 from ._linesearch import strong_wolfe
-from ._optimizer import Optimizer
+from ._optimizer import Optimizer, count
 from .errors import ArgumentError
 
 STOP_REASONS = ("", "gradient", "loss change")  # state["stop"] indexes this table
@@ -68,35 +68,34 @@ class QuasiNewton(Optimizer):
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss: float, closure) -> None:
         """One iteration from w (n,) with gradient g (n,) and loss ``loss``; ``closure(w) -> (loss, g)``
         evaluates the full-batch objective for the line search. Updates w and ``state`` in place."""
-        _count(state, "t")
-        _count(state, "func_evals")
+        count(state, "t")
+        count(state, "func_evals")
         state["stop"][()] = 0
-        if np.abs(g).max() <= self.tolerance_grad:
+        if _max_abs_at_most(g, self.tolerance_grad):
             state["stop"][()] = _GRADIENT            # first-order optimal: torch returns without a step
             return
-        first = _count(state, "n_iter") == 1
+        first = count(state, "n_iter") == 1
         self.direction(state, g, first)              # state["d"] = -H g
         d = state["d"]
         state["prev_flat_grad"][...] = g
         state["prev_loss"][()] = loss
         t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
-        state["step_length"][()] = t
         gtd = float(g.dot(d))                        # slope along d
-        if gtd > -self.tolerance_change:
-            state["stop"][()] = _LOSS_CHANGE         # d is no longer a descent direction worth following
+        if gtd > -self.tolerance_change:             # d is no longer a descent direction worth following
+            state["step_length"][()], state["stop"][()] = t, _LOSS_CHANGE
             return
         f_new, g_new, t, evals = strong_wolfe(_along(closure, w, d), t, d, loss, g, gtd,
                                               tolerance_change=self.tolerance_change, max_ls=self.max_eval - 1)
         w += t * d
         state["step_length"][()] = t
-        _count(state, "func_evals", evals)
+        count(state, "func_evals", evals)
         state["stop"][()] = self._converged(g_new, d, t, f_new - loss)
 
     def _converged(self, g_new, d, t, change) -> int:
-        """torch's tests after a line search: the new gradient, the step's largest change, the loss change."""
-        if np.abs(g_new).max() <= self.tolerance_grad:
+        """torch's tests after a line search: the new gradient, the loss change, the step's largest change."""
+        if _max_abs_at_most(g_new, self.tolerance_grad):
             return _GRADIENT
-        if abs(t) * float(np.abs(d).max()) <= self.tolerance_change or abs(change) < self.tolerance_change:
+        if abs(change) < self.tolerance_change or _max_abs_at_most(d, self.tolerance_change, abs(t)):
             return _LOSS_CHANGE
         return 0
 
@@ -158,9 +157,10 @@ class LBFGS(QuasiNewton):
         state["al"][:k] = _two_loop(S, Y, state["ro"][:k], g, float(state["H_diag"]), d)
 
     def _remember(self, state, g) -> None:
-        """Store the newest pair (s, y) when y·s > 1e-10 (curvature positive), dropping the oldest when full."""
-        y = g - state["prev_flat_grad"]
-        s = state["d"] * state["step_length"].item()
+        """Store the newest pair (s, y) when y·s > 1e-10 (curvature positive), dropping the oldest when full. y and
+        s are formed in the last gradient's and direction's arrays, which the step overwrites next."""
+        y = np.subtract(g, state["prev_flat_grad"], out=state["prev_flat_grad"])
+        s = np.multiply(state["d"], state["step_length"].item(), out=state["d"])
         ys = float(y.dot(s))
         if ys <= 1e-10:
             return
@@ -265,11 +265,13 @@ def _along(closure, w, d):
     return phi
 
 
-def _count(state: dict, key: str, by: int = 1) -> int:
-    """state[key] += by on a 0-d integer, through its Python value (ten times cheaper than a 0-d ufunc)."""
-    value = state[key].item() + by
-    state[key][()] = value
-    return value
+def _max_abs_at_most(x: np.ndarray, bound: float, scale: float = 1.0) -> bool:
+    """scale·max|x_i| <= bound, for x (n,). Since max|x_i| >= |x|/√n, scale²·x·x > n·bound² (with a margin for
+    the rounding of x·x) rules it out with one inner product (0.3 us), without the reduction (1.2 us); else
+    the maximum decides, as torch computes it."""
+    if scale * scale * float(x.dot(x)) > x.size * bound * bound * 1.001:
+        return False
+    return scale * float(np.abs(x).max()) <= bound
 
 
 def _tolerance(name: str, value, default: float) -> float:

@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from ._optimizer import Optimizer
+from ._optimizer import Optimizer, count
 from .errors import ArgumentError
 
 
@@ -49,10 +49,9 @@ class Rprop(Optimizer):
 
     def step(self, state: dict, w: np.ndarray, g: np.ndarray, lr: float, loss=None, closure=None) -> None:
         """One Rprop update of w (n,) from g (n,), in place; the loss and closure are not needed."""
-        prev, delta, t = state["prev"], state["step_size"], state["t"].item()
-        if t == 0:
+        prev, delta = state["prev"], state["step_size"]
+        if count(state, "t") == 1:
             delta[...] = lr                               # torch: step_size = full_like(grad, lr)
-        state["t"][()] = t + 1                            # through the Python value: a 0-d ufunc costs ~1 us
         same = g * prev                                   # > 0: the sign held; < 0: it flipped
         flipped = same < 0
         delta *= np.where(same > 0, self.etas[1], np.where(flipped, self.etas[0], 1.0))
