@@ -33,6 +33,7 @@ from ._optimizer import Optimizer, count
 from .errors import ArgumentError
 
 STOP_REASONS = ("", "gradient", "loss change")  # state["stop"] indexes this table
+_F8, _I8 = ((), np.dtype(np.float64)), ((), np.dtype(np.int64))  # 0-d float64 and int64 state entries
 _GRADIENT, _LOSS_CHANGE = 1, 2
 
 
@@ -55,10 +56,9 @@ class QuasiNewton(Optimizer):
         them), torch's state (the last direction ``d``, its step length ``step_length`` (torch's ``t``), the last
         gradient and loss, ``n_iter``, ``func_evals``) and ``stop``, the convergence test that fired
         (``STOP_REASONS``)."""
-        scalar, vector = lambda dt=np.float64: ((), np.dtype(dt)), ((n,), np.dtype(dtype))
-        return {"t": scalar(np.int64), "d": vector, "step_length": scalar(), "prev_flat_grad": vector,
-                "prev_loss": scalar(), "n_iter": scalar(np.int64), "func_evals": scalar(np.int64),
-                "stop": scalar(np.int8)}
+        vector = ((n,), np.dtype(dtype))
+        return {"t": _I8, "d": vector, "step_length": _F8, "prev_flat_grad": vector, "prev_loss": _F8,
+                "n_iter": _I8, "func_evals": _I8, "stop": ((), np.dtype(np.int8))}
 
     def check_state(self, state: dict) -> None:
         super().check_state(state)
@@ -127,10 +127,10 @@ class LBFGS(QuasiNewton):
     def state_shapes(self, n: int, dtype) -> dict:
         """Adds the pairs: ``old_dirs`` y (m, n), ``old_stps`` s (m, n), ``ro`` 1/(y·s) (m,), their ``count``,
         ``H_diag`` = y·s / y·y of the newest pair (1 when fresh), and torch's scratch ``al`` (m,)."""
-        m, f8 = self.history_size, np.dtype(np.float64)
-        return {**super().state_shapes(n, dtype), "old_dirs": ((m, n), np.dtype(dtype)),
-                "old_stps": ((m, n), np.dtype(dtype)), "ro": ((m,), f8), "count": ((), np.dtype(np.int64)),
-                "H_diag": ((), f8), "al": ((m,), f8)}
+        m = self.history_size
+        pairs, per_pair = ((m, n), np.dtype(dtype)), ((m,), _F8[1])
+        return {**super().state_shapes(n, dtype), "old_dirs": pairs, "old_stps": pairs, "ro": per_pair,
+                "count": _I8, "H_diag": _F8, "al": per_pair}
 
     def init_state(self, n: int, dtype) -> dict:
         state = super().init_state(n, dtype)
@@ -193,7 +193,7 @@ class BFGS(QuasiNewton):
         if n > self.max_weights:
             raise ArgumentError(f"optimizer 'bfgs' keeps an n x n matrix and takes at most {self.max_weights} "
                                 f"weights; this network has {n}: use optimizer='lbfgs'")
-        return {**super().state_shapes(n, dtype), "H": ((n, n), np.dtype(dtype)), "count": ((), np.dtype(np.int64))}
+        return {**super().state_shapes(n, dtype), "H": ((n, n), np.dtype(dtype)), "count": _I8}
 
     def init_state(self, n: int, dtype) -> dict:
         state = super().init_state(n, dtype)
