@@ -266,10 +266,11 @@ def _along(closure, w, d):
 
 
 def _max_abs_at_most(x: np.ndarray, bound: float, scale: float = 1.0) -> bool:
-    """scale·max|x_i| <= bound, for x (n,). Since max|x_i| >= |x|/√n, scale²·x·x > n·bound² (with a margin for
-    the rounding of x·x) rules it out with one inner product (0.3 us), without the reduction (1.2 us); else
-    the maximum decides, as torch computes it."""
-    if scale * scale * float(x.dot(x)) > x.size * bound * bound * 1.001:
+    """scale·max|x_i| <= bound, for x (n,). Since n·max x_i² >= x·x, scale²·x·x > 2n·bound² rules it out with one
+    inner product (0.3 us) instead of the reduction (1.2 us); the factor 2 covers the rounding of x·x (relative
+    error below n·ε < 1/2: float32 up to 8 million weights). Otherwise, or if x·x overflows, the maximum decides,
+    as torch computes it."""
+    if 2.0 * x.size * bound * bound < scale * scale * float(x.dot(x)) < math.inf:
         return False
     return scale * float(np.abs(x).max()) <= bound
 
