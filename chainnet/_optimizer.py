@@ -7,6 +7,9 @@ The protocol (what a network asks of an optimizer; the solvers' lbfgs, bfgs and 
 - ``init_state(n, dtype) -> dict[str, np.ndarray]``: fresh state for ``n`` parameters, named numpy arrays
   only (0-d arrays for scalars, a leading "pairs" axis for histories), so the network can checkpoint, restore
   and save any optimizer's state generically. Every built-in state holds ``"t"`` (0-d int64): steps taken.
+  The built-ins' arrays are views of one buffer (``allocate``), which a checkpoint copies whole; a state of
+  separate arrays (loaded, unpickled, assigned, or another optimizer's) is packed so once per ``train()`` call.
+  ``step`` updates the arrays in place (it does not put new arrays in the dict).
 - ``state_shapes(n, dtype) -> dict[str, (shape, dtype)]`` (built-ins): what ``init_state`` makes, without
   allocating it; ``check_state(state)`` raises ValueError naming an array whose values no step makes (NaN, a
   negative mean of squares, an L-BFGS pair count outside 0..history_size). A loaded or unpickled state passes both.
