@@ -186,3 +186,23 @@ def test_pickled_and_copied_networks_carry_no_trial_and_train_the_same():
         n.train(4, optimizer="lbfgs", trace=0, tolerance=0)
     for twin in twins:
         np.testing.assert_array_equal(net.params, twin.params)
+
+
+@pytest.mark.parametrize("kind", ["lbfgs", "gd", "rprop", "adam"])
+@pytest.mark.parametrize("case", ["multiclass", "regression"])
+def test_a_copy_taken_mid_call_trains_on_to_the_same_bits(kind, case):
+    """A schedule callable pickles and deep-copies the network mid-call: each copy, trained on for the
+    remaining iterations, ends where the call ended."""
+    import pickle
+    net, copies = build(case), []
+
+    def schedule(iteration):
+        if iteration == 4 and not copies:
+            copies.extend([pickle.loads(pickle.dumps(net)), copy.deepcopy(net)])
+        return 1.0
+
+    net.train(9, trace=0, tolerance=0, schedule=schedule, **TRAIN[kind])
+    for twin in copies:
+        assert twin.iteration == 4
+        twin.train(5, trace=0, tolerance=0, **TRAIN[kind])
+        np.testing.assert_array_equal(twin.params, net.params)
