@@ -164,10 +164,8 @@ def test_an_in_place_edit_of_X_with_three_classes_is_seen():
     assert net.history["loss"].iloc[-1] == truth
 
 
-@pytest.mark.xfail(strict=True, reason="set_data drops the pass buffers but not net._trial, which keeps the old "
-                   "rows' X and T (and a full pass workspace for them) alive until the next line search; a network "
-                   "that then trains with gd/adam never lets them go (network.py set_data: add self._trial = None)")
 def test_set_data_lets_the_old_rows_go():
+    """set_data drops the last line search's point (it held the old rows' X, T and a pass workspace)."""
     net = build("multiclass").train(2, optimizer="lbfgs", trace=0, tolerance=0)
     old = weakref.ref(net._X)
     net.set_data(IRIS.iloc[::2].reset_index(drop=True))
