@@ -47,8 +47,17 @@ def to_pandas(frame, name: str = "data"):
     native = _native(frame)
     if native is None:
         if type(frame).__module__.split(".")[0] in {"polars", "pyarrow", "modin", "cudf", "dask"}:
-            raise ArgumentTypeError(f"{name} is a {type(frame).__module__}.{type(frame).__name__}: install "
-                                    "narwhals (pip install narwhals) to use it, or convert it to pandas")
+            raise ArgumentTypeError(_refusal(frame, name))
         return frame
     return pd.DataFrame({c: _column(native.get_column(c)) for c in native.columns},
                         index=pd.RangeIndex(len(native)))
+
+
+def _refusal(frame, name: str) -> str:
+    """Why a frame-library object is not taken, and the fix: narwhals missing, a lazy frame, or no frame."""
+    kind = f"{type(frame).__module__}.{type(frame).__name__}"
+    if _narwhals() is None:
+        return f"{name} is a {kind}: install narwhals (pip install narwhals) to use it, or convert it to pandas"
+    if hasattr(frame, "collect"):
+        return f"{name} is a lazy {kind}: collect it first ({name}.collect()), or convert it to pandas"
+    return f"{name} is a {kind}, not a data frame: pass a DataFrame (pandas or polars) with the formula's columns"

@@ -33,10 +33,13 @@ def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None) -> float:
     if d2_square < 0 or not math.isfinite(d2_square):
         return (lo + hi) / 2.0
     d2 = math.sqrt(d2_square)
+    denominator = g2 - g1 + 2 * d2 if x1 <= x2 else g1 - g2 + 2 * d2
+    if denominator == 0 or not math.isfinite(denominator):  # a flat stretch (f1 = f2, g1 = g2 = 0): no minimum
+        return (lo + hi) / 2.0                              # (torch's tensors give nan here)
     if x1 <= x2:
-        x = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        x = x2 - (x2 - x1) * ((g2 + d2 - d1) / denominator)
     else:
-        x = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        x = x1 - (x1 - x2) * ((g1 + d2 - d1) / denominator)
     return min(max(x, lo), hi)
 
 

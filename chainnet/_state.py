@@ -155,7 +155,9 @@ def _convergence(reason) -> dict:
     if reason is None:
         return {"convergence": None, "converged": None}
     if not isinstance(reason, str) or reason not in CONVERGED:
-        raise ArgumentError(f"convergence must be one of {sorted(CONVERGED)} or None, got {reason!r}")
+        text = repr(reason)                      # a crafted file's megabyte string is not echoed whole
+        shown = text if len(text) <= 60 else f"{text[:50]}... ({len(text):,} characters)"
+        raise ArgumentError(f"convergence must be one of {sorted(CONVERGED)} or None, got {shown}")
     return {"convergence": reason, "converged": CONVERGED[reason]}
 
 

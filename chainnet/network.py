@@ -201,6 +201,7 @@ class NeuralNetwork(Fields, Queries):
         self._X, self._T, self._Y, self.rows, self.data = self._prepare(X), T, Y, rows, data
         self.case_weights = w
         self.output, self._cache, self._cache_weights, self._split, self._buffers = None, None, None, None, {}
+        self._trial = None                       # the last line search's point was on the old rows
         return self
 
     def to_torch(self, dtype="float64"):
