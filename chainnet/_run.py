@@ -5,7 +5,7 @@ optimizer's step, state and stop test, the flat parameters and gradient with the
 batch's pass buffers and the closure of its objective, whether iterations draw (dropout, shuffling) or are noisy
 (dropout, minibatches), the metric's name and the rows' total weight. An iteration is then its numpy calls and a
 few scalar tests; the last line-search evaluation is looked for (``_objective.reuse``) only when the optimizer
-has called the closure since the last pass (and at a call's first iteration):
+has called the closure since the last pass in this call:
 
     rate -> epoch (batch, forward, loss, backward, update) -> check (finite? blown up?) -> record -> stop?
 
@@ -45,7 +45,8 @@ class Run:
         self.T = np.asfortranarray(data.T) if self.full else data.T   # the pass buffers' layout (unit by unit)
         self.buf = net._buffers_for(len(data.X)) if self.full else None
         self.closure = self.objective_at if self.full else None       # full-batch line searches
-        self.searched = True    # the optimizer may have evaluated the current weights (reuse that evaluation)
+        self.searched = False   # set when the optimizer evaluates trial points: the next pass may reuse the last
+        #                         (not across calls: between them X, T or the case weights may be edited in place)
         self.message = None     # the trace's last line: interrupted, best weights restored
 
     def __repr__(self) -> str:

@@ -54,7 +54,8 @@ class Rprop(Optimizer):
             delta[...] = lr                               # torch: step_size = full_like(grad, lr)
         same = g * prev                                   # > 0: the sign held; < 0: it flipped
         flipped = same < 0
-        delta *= np.where(same > 0, self.etas[1], np.where(flipped, self.etas[0], 1.0))
+        eta = delta.dtype.type                            # η in Δ's dtype, as torch keeps it (float32 stays float32)
+        delta *= np.where(same > 0, eta(self.etas[1]), np.where(flipped, eta(self.etas[0]), eta(1.0)))
         low, high = self.step_sizes                       # Δ ← clip(Δ·η, Δmin, Δmax), as two ufuncs (np.clip's
         np.minimum(np.maximum(delta, low, out=delta), high, out=delta)  # wrapper costs twice as much)
         np.copyto(prev, np.where(flipped, 0.0, g))        # a flipped sign: no step now, no sign test next time

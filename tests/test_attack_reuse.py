@@ -111,11 +111,6 @@ def test_case_weights_and_validation_kept_split_reuse_as_fresh():
     assert net.history.equals(ref.history)
 
 
-@pytest.mark.xfail(strict=True, reason="net.X is the live, writable training matrix; an in-place edit keeps its "
-                   "identity, so a one-output network's next train() (T needs no Fortran copy, so it is the same "
-                   "object too) takes the last line search's evaluation of the OLD rows as its first iteration "
-                   "(_objective.Trial.holds checks X, T, case weights by identity only): a wrong recorded loss and "
-                   "a first step along the old gradient")
 @pytest.mark.parametrize("case", ["binary", "regression"])
 def test_an_in_place_edit_of_X_is_never_answered_from_the_last_line_search(case):
     net = build(case).train(3, optimizer="lbfgs", trace=0, tolerance=0)
@@ -129,8 +124,6 @@ def test_an_in_place_edit_of_X_is_never_answered_from_the_last_line_search(case)
     np.testing.assert_array_equal(net.params, ref.params)
 
 
-@pytest.mark.xfail(strict=True, reason="the same identity-only check for the case weights: net.case_weights is "
-                   "writable, and an in-place edit is answered from the last line search's evaluation")
 def test_an_in_place_edit_of_the_case_weights_is_never_answered_from_the_last_line_search():
     data = HOTDOGS.assign(w=1.0)
     net = NeuralNetwork("class ~ x1 + x2", data, hidden=3, seed=1, weights="w")

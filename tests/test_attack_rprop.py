@@ -40,9 +40,6 @@ def test_float64_equals_torch_bit_for_bit_on_ties_zeros_and_flips(options):
     assert int(state["t"]) == ref["step"]
 
 
-@pytest.mark.xfail(strict=True, reason="rprop.py:57 multiplies the float32 step sizes by a float64 factor array "
-                   "(np.where of Python floats), rounding Δ·η once in float64; torch multiplies by η stored in "
-                   "float32, so step sizes and weights differ by an ulp after a few steps")
 @pytest.mark.parametrize("options", OPTIONS)
 def test_float32_equals_torch_bit_for_bit(options):
     w, state, p, ref = hostile_run(np.float32, options)
