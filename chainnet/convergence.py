@@ -181,8 +181,8 @@ def finish(net, reason_: str, first_loss: float | None, iterations: int, noisy: 
     opt = net.optimizer
     if reason_ == "iterations" and getattr(opt, "full_batch_only", False):
         warnings.warn(f"optimizer {opt.name!r} stopped at the iteration limit ({iterations} iterations) before "
-                      f"its convergence tests passed: train on (net.train({iterations}) continues where it "
-                      "stopped), or see net.history['loss'] for how far it got", ConvergenceWarning, stacklevel=4)
+                      f"its convergence tests passed: call net.train({iterations}) again to go on from where it "
+                      "stopped, or see net.history['loss'] for how far it got", ConvergenceWarning, stacklevel=4)
     margin = 0.05 * max(first_loss, constant_loss(net._T, net.task)) if noisy and first_loss is not None else 0.0
     if first_loss is not None and net._history and net._history[-1]["loss"] > first_loss + margin:
         warnings.warn(f"this train() call ended with a higher loss than it started with ({first_loss:.6g} -> "
