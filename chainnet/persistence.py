@@ -79,7 +79,14 @@ def refusing(path):
         raise
     except (ChainnetError, KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError,
             OverflowError) as exc:
-        raise ModelFileError(f"{_path(path)!r} is damaged or was edited: {type(exc).__name__}: {exc}") from exc
+        raise ModelFileError(f"{_path(path)!r} is damaged or was edited: {type(exc).__name__}: "
+                             f"{_shortened(str(exc))}") from exc
+
+
+def _shortened(message: str, limit: int = 500) -> str:
+    """An error message of at most about ``limit`` characters: an edited file can put megabytes into a value
+    that the message quotes."""
+    return message if len(message) <= limit else f"{message[:limit]}... ({len(message):,} characters in all)"
 
 
 def _path(path) -> str:

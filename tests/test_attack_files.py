@@ -68,3 +68,18 @@ def test_a_diverged_model_saves_and_loads_as_diverged(tmp_path):
     back = NeuralNetwork.load(tmp_path / "d.npz")
     assert (back.convergence, back.converged) == ("diverged", False)
     np.testing.assert_array_equal(back.params, net.params)
+
+
+def test_a_huge_string_in_any_field_gives_a_short_error(tmp_path):
+    """A crafted file with megabytes in a string field the assembler refuses (here the activation) is refused
+    with a message of bounded length, not the megabytes echoed back."""
+    path = tmp_path / "m.npz"
+    NeuralNetwork("Species ~ .", datasets.load_iris(), hidden=2, seed=0).save(path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(arrays.pop("meta").tobytes())
+    meta["model"]["init"] = "x" * 3_000_000
+    np.savez(tmp_path / "big.npz", meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+    with pytest.raises(ModelFileError) as caught:
+        NeuralNetwork.load(tmp_path / "big.npz")
+    assert len(str(caught.value)) < 1000 and "damaged or was edited" in str(caught.value)
