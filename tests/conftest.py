@@ -26,3 +26,16 @@ def toy():
         "yes": pd.Categorical(np.where(eta + rng.logistic(size=n) > 0, "yes", "no"), categories=["no", "yes"]),
         "k": pd.Categorical(rng.choice(["p", "q", "r"], size=n)),
     })
+
+
+@pytest.fixture
+def quiet_solvers():
+    """Silences the ConvergenceWarning and LossIncreaseWarning of runs a test cuts short on purpose (tests that
+    check those warnings use ``pytest.warns`` instead)."""
+    import warnings
+
+    from chainnet import ConvergenceWarning, LossIncreaseWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", LossIncreaseWarning)
+        yield

@@ -2,12 +2,11 @@
 raised from a schedule callable at the start of an iteration) keeps the model exactly as an uninterrupted
 run of the finished iterations leaves it: weights, optimizer state, step count, generator, history."""
 
-import warnings
 
 import numpy as np
 import pytest
 
-from chainnet import ConvergenceWarning, LossIncreaseWarning, NeuralNetwork, datasets
+from chainnet import NeuralNetwork, datasets
 
 IRIS = datasets.load_iris()
 RUNS = {"gd": {"optimizer": "gd", "learn_rate": 1e-3}, "lbfgs": {"optimizer": "lbfgs"}, "rprop": {"optimizer": "rprop"},
@@ -16,12 +15,7 @@ RUNS = {"gd": {"optimizer": "gd", "learn_rate": 1e-3}, "lbfgs": {"optimizer": "l
                                          "shuffle": False}}
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", LossIncreaseWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_solvers")   # runs cut short on purpose: their warnings are noise
 
 
 def build(dropout, dtype):

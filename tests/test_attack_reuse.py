@@ -7,14 +7,13 @@ give the same weights and history bit for bit, whatever happens between the call
 
 import copy
 import gc
-import warnings
 import weakref
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from chainnet import ConvergenceWarning, LossIncreaseWarning, NeuralNetwork, datasets
+from chainnet import NeuralNetwork, datasets
 
 IRIS = datasets.load_iris()
 HOTDOGS = datasets.make_hotdogs(120, seed=3)
@@ -22,12 +21,7 @@ CASES = {"multiclass": ("Species ~ .", IRIS), "binary": ("class ~ x1 + x2", HOTD
          "regression": ("Petal.Width ~ .", IRIS)}
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", LossIncreaseWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_solvers")   # runs cut short on purpose: their warnings are noise
 
 
 def build(case, **kw):
