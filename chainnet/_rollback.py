@@ -36,14 +36,19 @@ def packed(state: dict) -> tuple[dict, np.ndarray]:
 
 
 class Snapshot:
-    """Everything ``train()`` may change, copied before the call."""
+    """Everything ``train()`` may change, copied before the call. ``since``: the first history row the call
+    may remove (default the iteration it starts from: a call appends rows, and its rollbacks cut the history
+    back to an iteration it reached, never below its start); the rows before it are left where they are, so a
+    snapshot costs the same after a million iterations as after ten."""
 
-    def __init__(self, net):
+    def __init__(self, net, since: int | None = None):
         self.net, self.params, self.optimizer, self.state = net, net.params.copy(), net.optimizer, None
         if net.optimizer_state is not None:     # the state's arrays (views of one buffer) and a copy of the buffer
             net.optimizer_state, buffer = packed(net.optimizer_state)
             self.state = (dict(net.optimizer_state), buffer, buffer.copy())
-        self.rng, self.iteration, self.history = net.rng.bit_generator.state, net.iteration, list(net._history)
+        self.rng, self.iteration = net.rng.bit_generator.state, net.iteration
+        self.kept = min(len(net._history), net.iteration if since is None else since)
+        self.rows = net._history[self.kept:]    # the rows the call may remove (usually none)
         self.output, self.split = net.output, net._split
 
     def restore(self) -> None:
@@ -55,7 +60,7 @@ class Snapshot:
             np.copyto(buffer, values)
             net.optimizer_state = dict(views)
         net.rng.bit_generator.state = self.rng
-        net.iteration, net._history[:] = self.iteration, self.history
+        net.iteration, net._history[self.kept:] = self.iteration, self.rows
         net.output, net._split = self.output, self.split
 
     def __repr__(self) -> str:

@@ -52,7 +52,7 @@ def run(net, k: int, train_once, validating: bool) -> None:
         rows.append(_row(net, start, first_iteration, validating))
         score = rows[-1]["val_loss" if validating else "loss"]
         if best is None or score < best[0]:
-            best = (score, Snapshot(net), (net.converged, net.convergence))
+            best = (score, Snapshot(net, since=first_iteration), (net.converged, net.convergence))
     net.restarts = pd.DataFrame(rows)
     if best is None:                             # interrupted in the first start: kept as _loop left it
         return
