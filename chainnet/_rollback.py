@@ -46,9 +46,9 @@ class Snapshot:
         if net.optimizer_state is not None:     # the state's arrays (views of one buffer) and a copy of the buffer
             net.optimizer_state, buffer = packed(net.optimizer_state)
             self.state = (dict(net.optimizer_state), buffer, buffer.copy())
-        self.rng, self.iteration = net.rng.bit_generator.state, net.iteration
-        self.kept = min(len(net._history), net.iteration if since is None else since)
-        self.rows = net._history[self.kept:]    # the rows the call may remove (usually none)
+        self.rng, self.iteration, history = net.rng.bit_generator.state, net.iteration, net._history
+        self.kept = min(len(history), net.iteration if since is None else since)
+        self.rows = history[self.kept:]         # the rows the call may remove (usually none)
         self.output, self.split = net.output, net._split
 
     def restore(self) -> None:

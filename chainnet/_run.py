@@ -179,7 +179,8 @@ class Run:
             self.snapshot.restore()
             start_loss = net.compute_loss()
             if not math.isfinite(start_loss):
-                raise DivergedError(_starting_loss_message(net, start_loss))
+                raise DivergedError(_starting_loss_message(net, start_loss),
+                                    shell=_starting_loss_message(net, start_loss, shell=True))
         else:
             first = net._history[start]["loss"] if len(net._history) > start else loss
             kept = loss if math.isfinite(loss) else net._history[-1]["loss"]
@@ -188,16 +189,23 @@ class Run:
                 self.snapshot.restore()
         where = f"as after iteration {net.iteration}" if net.iteration > start else \
             f"as before this call (iteration {start})"
-        raise DivergedError(f"training diverged at iteration {i}: the loss became {loss} with learn_rate={lr:g}; "
-                            f"the model is kept {where}, where its loss is finite and no worse than at the start. "
-                            f"Try a smaller learn_rate, e.g. {lr / 10:g}")
+        args = i, loss, lr, where, net.optimizer
+        raise DivergedError(_nonfinite_message(*args), shell=_nonfinite_message(*args, shell=True))
 
 
-def _starting_loss_message(net, loss: float) -> str:
+def _nonfinite_message(i: int, loss: float, lr: float, where: str, optimizer, shell: bool = False) -> str:
+    """The message of a loss or weights gone infinite or NaN; ``shell``: the command line's (nothing is saved)."""
+    kept = "nothing was saved" if shell else \
+        f"the model is kept {where}, where its loss is finite and no worse than at the start"
+    return (f"training diverged at iteration {i}: the loss became {loss} with {convergence.rate_spelling(lr, shell)}; "
+            f"{kept}. {convergence.retry(lr, shell, optimizer)}")
+
+
+def _starting_loss_message(net, loss: float, shell: bool = False) -> str:
     scale = max(float(np.max(np.abs(net._T), initial=0.0)), float(np.max(np.abs(net.X), initial=0.0)))
     cause = (f"the data are too large for {np.dtype(net.dtype).name} arithmetic (values up to {scale:.3g}): "
-             "rescale the response and predictors, or pass standardize=True"
-             if scale > 1e100 else "the current weights give an infinite loss on these data: assign smaller "
-             "weights or build the network again")
+             f"rescale the response and predictors, or pass {'--standardize' if shell else 'standardize=True'}"
+             if scale > 1e100 else "the current weights give an infinite loss on these data: "
+             + ("start from other weights (--seed)" if shell else "assign smaller weights or build the network again"))
     return (f"the loss is already {loss} at the weights this call starts from, before any update: {cause}. "
-            "The model is unchanged")
+            + ("Nothing was saved" if shell else "The model is unchanged"))

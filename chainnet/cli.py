@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 from ._rverbs import TYPES
-from .errors import ChainnetError
+from .errors import ChainnetError, DivergedError
 
 
 def _demo(args) -> None:
@@ -139,7 +139,8 @@ def main(argv=None) -> int:
         if isinstance(exc, BrokenPipeError):  # `chainnet predict ... | head`: the reader left, not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-        message = exc.strerror + f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else exc
+        message = exc.strerror + f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else \
+            exc.shell if isinstance(exc, DivergedError) else exc     # DivergedError: the options' spellings
         print(f"chainnet: error: {message}", file=sys.stderr)
         return 2
     except MemoryError as exc:   # numpy's "Unable to allocate 74.5 GiB ...": the network or data is too large

@@ -115,12 +115,26 @@ def check_step(net, before: float, w_new: np.ndarray, after: float, lr: float) -
 
 
 def blown_message(iteration: int, loss: float, lr: float, best: float, constant: float, threshold: float,
-                  where: str) -> str:
+                  where: str, optimizer=None, shell: bool = False) -> str:
+    """DivergedError's message; ``shell``: for the command line, where nothing is saved after an error."""
+    kept = "nothing was saved" if shell else f"the model is kept {where}, where the loss was {best:.6g}, the lowest " \
+        "of the call"
     return (f"training diverged at iteration {iteration}: the loss blew up to {loss:.6g}, above {threshold:.6g} "
             f"(the call's lowest loss {best:.6g} plus {FACTOR:g} times the larger of it and the constant model's "
-            f"{constant:.6g}), with learn_rate={lr:g}; the model is kept {where}, where the loss was {best:.6g}, "
-            f"the lowest of the call. Try a smaller learn_rate, e.g. {lr / 10:g}, or optimizer='lbfgs', which "
-            "needs none")
+            f"{constant:.6g}), with {rate_spelling(lr, shell)}; {kept}. {retry(lr, shell, optimizer)}")
+
+
+def rate_spelling(lr: float, shell: bool) -> str:
+    return f"--learn-rate {lr:g}" if shell else f"learn_rate={lr:g}"
+
+
+def retry(lr: float, shell: bool, optimizer=None) -> str:
+    """The fix a divergence message ends with, in Python's spelling or the command line's; L-BFGS is offered
+    unless it is the ``optimizer`` that diverged (or BFGS)."""
+    rate = f"a smaller --learn-rate, e.g. {lr / 10:g}" if shell else f"a smaller learn_rate, e.g. {lr / 10:g}"
+    if getattr(optimizer, "name", None) in ("lbfgs", "bfgs"):
+        return f"Try {rate}"
+    return f"Try {rate}, or " + ("--optimizer lbfgs" if shell else "optimizer='lbfgs'") + ", which needs none"
 
 
 def ending(reason: str, iteration: int, loss: float, optimizer) -> str:
@@ -167,7 +181,8 @@ class Watch:
         else:
             self.checkpoint.restore_pinned()
             where = f"as after iteration {net.iteration}"
-        raise DivergedError(blown_message(iteration, loss, lr, self.rule.best, self.constant, threshold, where))
+        args = iteration, loss, lr, self.rule.best, self.constant, threshold, where, net.optimizer
+        raise DivergedError(blown_message(*args), shell=blown_message(*args, shell=True))
 
     def __repr__(self) -> str:
         return f"Watch({self.rule!r}, noisy={self.noisy})"

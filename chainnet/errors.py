@@ -29,7 +29,13 @@ class ArgumentTypeError(ChainnetError, TypeError):
 
 
 class DivergedError(ChainnetError, ValueError):
-    """Training produced an infinite or NaN loss; the weights are left at their last finite values."""
+    """Training produced an infinite or NaN loss, or blew up; the weights are left at their last finite values.
+    ``shell``: the same message for the command line (its options' spellings, ``--learn-rate 0.1``, and what
+    happened to the model there: nothing is saved)."""
+
+    def __init__(self, message: str, shell: str | None = None):
+        super().__init__(message)
+        self.shell = message if shell is None else shell
 
 
 class TaskError(ChainnetError, ValueError):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainnet import NeuralNetwork, datasets
+from chainnet import DivergedError, NeuralNetwork, datasets
 from chainnet.cli import main
 
 
@@ -218,3 +218,43 @@ def test_a_loss_increase_is_one_line_naming_the_learn_rate_option(capsys):
     assert err.startswith("chainnet: warning: this train() call ended with a higher loss than it started with ("), err
     assert err.rstrip().endswith("try a smaller --learn-rate, or --optimizer lbfgs, which needs none"), err
     assert len(err.strip().splitlines()) == 1 and "learn_rate" not in err
+
+
+def _csv(tmp_path, frame, name):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("args, rate", [
+    (("--learn-rate", "1", "--seed", "1"), "1"),                      # iris at 1: the loss blows up (finite)
+    (("--learn-rate", "1e30", "--seed", "1", "--optimizer", "momentum"), "1e+30"),   # the loss becomes infinite
+])
+def test_a_divergence_is_one_line_in_the_shells_spelling(tmp_path, args, rate):
+    """The shell user is told the options to change (``--learn-rate``, ``--optimizer lbfgs``) and that nothing
+    was saved, not the Python keywords or where the in-memory model was kept; and no model file is written."""
+    model = tmp_path / "m.npz"
+    out = call("fit", "Species ~ .", _csv(tmp_path, datasets.load_iris(), "iris.csv"), "--iterations", 300,
+               "--quiet", "--save", model, *args)
+    assert_one_line_error(out, "training diverged at iteration", f"with --learn-rate {rate};", "nothing was saved",
+                          "Try a smaller --learn-rate, e.g.", "or --optimizer lbfgs, which needs none")
+    assert "learn_rate" not in out.stderr and "optimizer=" not in out.stderr and "kept" not in out.stderr
+    assert not model.exists()
+
+
+def test_the_fix_offers_lbfgs_unless_it_is_the_optimizer_that_diverged():
+    from chainnet import optim
+    from chainnet.convergence import retry
+    assert retry(0.5, True, optim.Adam()) == "Try a smaller --learn-rate, e.g. 0.05, or --optimizer lbfgs, which needs none"
+    assert retry(0.5, False, None) == "Try a smaller learn_rate, e.g. 0.05, or optimizer='lbfgs', which needs none"
+    assert retry(5, True, optim.LBFGS()) == "Try a smaller --learn-rate, e.g. 0.5"
+    assert retry(5, False, optim.BFGS()) == "Try a smaller learn_rate, e.g. 0.5"
+
+
+def test_the_python_message_keeps_python_spellings():
+    net = NeuralNetwork("Species ~ .", datasets.load_iris(), hidden=5, seed=1).train(3000, learn_rate=1e-3, trace=0)
+    with pytest.raises(DivergedError) as caught:
+        net.train(200, learn_rate=1.0, tolerance=0, trace=0)
+    message = str(caught.value)
+    assert "with learn_rate=1;" in message and "optimizer='lbfgs'" in message and "the model is kept" in message
+    assert "--" not in message and caught.value.shell != message and "--learn-rate 1;" in caught.value.shell
