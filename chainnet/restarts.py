@@ -65,10 +65,13 @@ def run(net, k: int, train_once, validating: bool) -> None:
 
 
 def _fresh_start(net, first_iteration: int) -> None:
-    """New weights from the generator under the network's init, a fresh optimizer state, the call's history."""
+    """New weights from the generator under the network's init, a fresh optimizer state, the call's history.
+    A network that had no optimizer before the call has none again when the first start was undone whole (a
+    blow-up at its first iteration): the start's ``_call`` gives it the call's, with a fresh state."""
     for W, W0 in zip(net.weights, net._initial_weights()):
         np.copyto(W, W0)
-    net.optimizer_state = net.optimizer.init_state(net.params.size, net.params.dtype)
+    net.optimizer_state = None if net.optimizer is None else net.optimizer.init_state(net.params.size,
+                                                                                      net.params.dtype)
     net.iteration = first_iteration
     del net._history[first_iteration:]
 
