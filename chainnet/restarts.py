@@ -50,7 +50,7 @@ def run(net, k: int, train_once, validating: bool) -> None:
         if net.convergence == "interrupted":   # Ctrl-C ends the restarts too: this start is not scored
             break
         rows.append(_row(net, start, first_iteration, validating))
-        score = rows[-1]["val_loss" if validating else "loss"]
+        score = _score(rows[-1], validating)
         if best is None or score < best[0]:
             best = (score, Snapshot(net, since=first_iteration), (net.converged, net.convergence))
     net.restarts = pd.DataFrame(rows)
@@ -74,6 +74,13 @@ def _fresh_start(net, first_iteration: int) -> None:
                                                                                       net.params.dtype)
     net.iteration = first_iteration
     del net._history[first_iteration:]
+
+
+def _score(row: dict, validating: bool) -> float:
+    """What the starts are ranked by: the training loss, or the validation loss; a start that kept no iteration
+    of the call has no validation loss (NaN) and ranks after every start that has one."""
+    score = row["val_loss" if validating else "loss"]
+    return np.inf if np.isnan(score) else score
 
 
 def _row(net, start: int, first_iteration: int, validating: bool) -> dict:
