@@ -38,21 +38,21 @@ def check(restarts) -> int | None:
 
 def run(net, k: int, train_once, validating: bool) -> None:
     """Train ``k`` starts with ``train_once()`` (one checked, transactional call) and keep the best."""
-    first_iteration, rows, best, failures = net.iteration, [], None, []
+    first_iteration, rows, best, failures = net.iteration, [], None, {}
     for start in range(1, k + 1):
         if start > 1:
             _fresh_start(net, first_iteration)
         try:
             train_once()
         except DivergedError as exc:   # the network holds this start's lowest-loss weights
-            failures.append(exc)
+            failures[start] = exc
             net.converged, net.convergence = False, "diverged"
         if net.convergence == "interrupted":   # Ctrl-C ends the restarts too: this start is not scored
             break
         rows.append(_row(net, start, first_iteration, validating))
         score = _score(rows[-1], validating)
         if best is None or score < best[0]:
-            best = (score, Snapshot(net, since=first_iteration), (net.converged, net.convergence))
+            best = (score, Snapshot(net, since=first_iteration), (net.converged, net.convergence), start)
     net.restarts = pd.DataFrame(rows)
     if best is None:                             # interrupted in the first start: kept as _loop left it
         return
@@ -60,8 +60,8 @@ def run(net, k: int, train_once, validating: bool) -> None:
     best[1].restore()
     net.rng.bit_generator.state = rng_state
     net.converged, net.convergence = best[2]
-    if len(failures) == len(rows):               # every start blew up: the best of them is kept, and it raises
-        raise failures[-1]
+    if len(failures) == len(rows):               # every start blew up: the best of them is kept, and raises
+        raise failures[best[3]]                  # its error, which names the iterations kept
 
 
 def _fresh_start(net, first_iteration: int) -> None:
