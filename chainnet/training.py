@@ -23,6 +23,7 @@ is b times the gradient of the mean loss that torch and Keras use. Hence:
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -60,6 +61,7 @@ def settings(net, iterations=10000, learn_rate=None, tolerance=0.01, trace=100, 
              restarts=None) -> Settings:
     """Check every argument of ``train()``; nothing is changed. ``learn_rate=None``: the optimizer's default
     (0.01; lbfgs and bfgs 1, the full step; rprop 0.01, the first step size)."""
+    _iteration_count(net)
     spec, keep = _optimizer(net, optimizer)
     rate = getattr(spec, "default_learn_rate", 0.01) if learn_rate is None else checks.learn_rate(learn_rate)
     if patience is not None:
@@ -88,6 +90,15 @@ def _iterations(value) -> int:
         raise ArgumentError(f"iterations must be at most {MAX_ITERATIONS:,} (R's integer maximum), got {value!r}: "
                             "train in calls of fewer iterations, e.g. net.train(10_000) repeated")
     return iterations
+
+
+def _iteration_count(net) -> None:
+    """``net.iteration`` counts the iterations trained (the call's rows are appended and rolled back from it):
+    a whole number >= 0, as a loaded or unpickled model's is checked to be."""
+    count = net.iteration
+    if not isinstance(count, numbers.Integral) or isinstance(count, (bool, np.bool_)) or count < 0:
+        raise ArgumentError(f"net.iteration must be a whole number >= 0 (the iterations trained so far), got "
+                            f"{count!r}: set it back, e.g. net.iteration = len(net.history)")
 
 
 def _full_batch_only(spec, what: str) -> str:
