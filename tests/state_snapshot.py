@@ -9,3 +9,15 @@ def whole_state(net):
             None if net.output is None else net.output.tobytes(), net.optimizer,
             None if st is None else {k: v.tobytes() for k, v in st.items()}, net.rng.bit_generator.state,
             net.iteration, list(net._history), net._split)
+
+
+def failing_at(monkeypatch, owner, name, k, exc=RuntimeError):
+    """Make the k-th call of ``owner.name`` raise ``exc`` (the calls before it run as they would)."""
+    calls, original = [0], getattr(owner, name)
+
+    def wrapped(*a, **kw):
+        calls[0] += 1
+        if calls[0] == k:
+            raise exc("injected")
+        return original(*a, **kw)
+    monkeypatch.setattr(owner, name, wrapped)

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from state_snapshot import whole_state
+from state_snapshot import failing_at, whole_state
 
 from chainnet import ArgumentError, DivergedError, NeuralNetwork, datasets, restarts
 from chainnet._rollback import Checkpoint, Snapshot
@@ -20,18 +20,6 @@ from chainnet._run import Run
 def trained(iterations=60, **kw):
     net = NeuralNetwork("Species ~ .", data=datasets.load_iris(), hidden=3, seed=2, **kw)
     return net.train(iterations, optimizer="adam", learn_rate=0.01, tolerance=0, trace=0)
-
-
-def failing_at(monkeypatch, owner, name, k, exc=RuntimeError):
-    """Make the k-th call of ``owner.name`` raise ``exc`` (the calls before it run as they would)."""
-    calls, original = [0], getattr(owner, name)
-
-    def wrapped(*a, **kw):
-        calls[0] += 1
-        if calls[0] == k:
-            raise exc("injected")
-        return original(*a, **kw)
-    monkeypatch.setattr(owner, name, wrapped)
 
 
 def copied(net, how, tmp_path):

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
-from state_snapshot import whole_state
+from state_snapshot import failing_at, whole_state
 
 from chainnet import NeuralNetwork, datasets, restarts, training
 from chainnet._rollback import Checkpoint, Snapshot
@@ -44,15 +44,7 @@ def ending(net, call, step, k, exc, snapshot_class, monkeypatch):
         m.setattr(training, "Snapshot", snapshot_class)
         m.setattr(restarts, "Snapshot", snapshot_class)
         if step is not None:
-            owner, name = STEPS[step]
-            calls, original = [0], getattr(owner, name)
-
-            def wrapped(*a, **kw):
-                calls[0] += 1
-                if calls[0] == k:
-                    raise exc("injected")
-                return original(*a, **kw)
-            m.setattr(owner, name, wrapped)
+            failing_at(m, *STEPS[step], k, exc)
         try:
             net.train(**call)
         except (Exception, KeyboardInterrupt) as e:  # noqa: BLE001 - any ending is compared, whatever it is

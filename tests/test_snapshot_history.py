@@ -5,7 +5,7 @@ iterations they report (checked against independent runs)."""
 
 import numpy as np
 import pytest
-from state_snapshot import whole_state
+from state_snapshot import failing_at, whole_state
 
 from chainnet import DivergedError, NeuralNetwork, datasets, restarts
 from chainnet._rollback import Snapshot
@@ -27,14 +27,7 @@ def test_a_call_that_fails_midway_after_a_long_history_leaves_it_exactly_as_befo
     net = trained(2000)
     rows = [dict(r) for r in net._history]
     before = whole_state(net)
-    calls, record = [0], Run.record
-
-    def failing(self, *a):
-        calls[0] += 1
-        if calls[0] == fail_at:
-            raise RuntimeError("injected")
-        record(self, *a)
-    monkeypatch.setattr(Run, "record", failing)
+    failing_at(monkeypatch, Run, "record", fail_at)
     with pytest.raises(RuntimeError, match="injected"):
         net.train(20, optimizer="adam", learn_rate=0.01, tolerance=0, trace=0)
     assert whole_state(net) == before and net._history == rows
